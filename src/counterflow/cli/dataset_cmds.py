@@ -1,0 +1,113 @@
+"""``simulate``, ``inspect`` and ``schema``: making a dataset and looking inside one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from counterflow.cli.output import console, emit_json, progress_bar
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(simulate)
+    app.command()(inspect)
+    app.command()(schema)
+
+
+def simulate(
+    out: Path = typer.Option(..., "--out", "-o", help="Dataset directory to write."),
+    scenario: Optional[str] = typer.Option(
+        None, "--scenario", "-s",
+        help="Scenario file, or a built-in: tiny, default, medium, large, xlarge."),
+    seed: int = typer.Option(42, "--seed", help="Random seed; same seed and scenario, same bytes."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing dataset."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Generate a labeled dataset from a scenario."""
+    from counterflow.dataset.reader import open_dataset
+    from counterflow.dataset.summary import summarize
+    from counterflow.render.pipeline import simulate as run
+    from counterflow.scenario import load_scenario
+
+    sc, _ = load_scenario(scenario)
+    with progress_bar(enabled=not (quiet or json_out)) as progress:
+        result = run(sc, seed, out, overwrite=overwrite, progress=progress)
+    with open_dataset(result.path) as ds:
+        doc = summarize(ds, checksums=False)
+    doc["generation"] = {"seconds": round(result.seconds, 2),
+                         "transactions_per_second": round(result.transactions / max(result.seconds, 1e-9))}
+    if json_out:
+        emit_json(doc)
+    else:
+        _print_summary(doc)
+        console.print(f"generated in {doc['generation']['seconds']} s "
+                      f"({doc['generation']['transactions_per_second']:,} transactions/s)")
+
+
+def inspect(
+    path: Path = typer.Argument(..., help="Dataset directory."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    quick: bool = typer.Option(False, "--quick", help="Skip checksums and vocabulary checks."),
+    deep: bool = typer.Option(False, "--deep", help="Also check keys and references (scans data)."),
+) -> None:
+    """Show what a dataset holds and validate it (exit 1 when invalid)."""
+    from counterflow.dataset.reader import open_dataset
+    from counterflow.dataset.summary import summarize
+
+    with open_dataset(path) as ds:
+        doc = summarize(ds, checksums=not quick, deep=deep)
+    if json_out:
+        emit_json(doc)
+    else:
+        _print_summary(doc)
+    if not doc["valid"]:
+        raise typer.Exit(1)
+
+
+def schema(
+    markdown: bool = typer.Option(True, "--markdown/--json", help="Markdown page or JSON."),
+) -> None:
+    """Print the dataset schema (tables, columns, types, vocabularies)."""
+    from counterflow.dataset import schema as sch
+
+    if markdown:
+        typer.echo(sch.to_markdown())
+        return
+    emit_json({"schema_version": sch.SCHEMA_VERSION, "tables": [
+        {"name": t.name, "doc": t.doc, "key": t.key, "columns": [
+            {"name": c.name, "type": str(c.type), "nullable": c.nullable, "doc": c.doc,
+             "values": list(c.values) if c.values else None, "references": c.references}
+            for c in t.columns]} for t in sch.TABLES]})
+
+
+def _print_summary(doc: dict) -> None:
+    console.print(f"[bold]{doc['path']}[/bold]  scenario [cyan]{doc.get('scenario')}[/cyan]  "
+                  f"seed {doc.get('seed')}  schema {doc.get('schema_version')}  "
+                  f"counterflow {doc.get('counterflow_version')}  source {doc.get('source')}")
+    if "date_range" in doc:
+        console.print(f"transactions from {doc['date_range']['first']} to {doc['date_range']['last']}")
+    t = Table("table", "rows", "files", title="Tables")
+    for name, e in doc["tables"].items():
+        t.add_row(name, f"{e['rows']:,}", str(e["files"]))
+    console.print(t)
+    if "labels" in doc:
+        lt = Table("labels", "rows", "illicit", "rate", title="Ground truth")
+        for name, e in doc["labels"].items():
+            lt.add_row(name, f"{e['rows']:,}", f"{e['illicit']:,}", f"{e['rate']:.4%}")
+        console.print(lt)
+        if doc["typologies"]:
+            console.print("typologies: " + ", ".join(f"{k} {v:,}" for k, v in doc["typologies"].items()))
+        tt = Table("type", "count", "USD", title="Transactions by type")
+        for k, e in doc["transaction_types"].items():
+            usd = "" if e["amount_usd"] is None else f"{e['amount_usd']:,.0f}"
+            tt.add_row(k, f"{e['count']:,}", usd)
+        console.print(tt)
+    status = "[green]valid[/green]" if doc["valid"] else "[red]INVALID[/red]"
+    console.print(f"{status} ({'; '.join(doc['checks'])})")
+    for p in doc["problems"]:
+        console.print(f"  [red]- {escape(p)}[/red]")

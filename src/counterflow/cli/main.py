@@ -1,0 +1,49 @@
+"""The ``counterflow`` command: assembles the sub-commands and turns library errors into exits."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from counterflow import __version__
+from counterflow.cli import dataset_cmds, exchange_cmds
+from counterflow.errors import CounterflowError
+
+app = typer.Typer(
+    name="counterflow",
+    help="Digital twin and detection engine for the fentanyl trafficking and laundering network.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+dataset_cmds.register(app)
+exchange_cmds.register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"counterflow {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Digital twin and detection engine for the fentanyl trafficking and laundering network."""
+
+
+def main() -> None:
+    """Entry point: library errors become one line on stderr and exit status 2."""
+    try:
+        app()
+    except CounterflowError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,123 @@
+"""Opening a dataset lazily: Arrow datasets and DuckDB relations over its Parquet files.
+
+Nothing is read until asked for; DuckDB and Arrow stream the files, so a dataset larger than
+memory can be queried.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from counterflow.dataset import schema as sch
+from counterflow.dataset.writer import FORMAT, MANIFEST
+from counterflow.engine.duckdb import connect, quote_ident, sql_list
+from counterflow.errors import DatasetError
+
+SUPPORTED_SCHEMA_MAJOR = sch.SCHEMA_VERSION.split(".")[0]
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    mpath = path / MANIFEST
+    if not path.is_dir():
+        raise DatasetError(f"{path}: not a directory")
+    if not mpath.exists():
+        raise DatasetError(f"{path}: no {MANIFEST}; not a Counterflow dataset, or an interrupted write")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DatasetError(f"{mpath}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise DatasetError(f"{mpath}: not a Counterflow manifest (format must be {FORMAT!r})")
+    version = str(manifest.get("schema_version", ""))
+    if version.split(".")[0] != SUPPORTED_SCHEMA_MAJOR:
+        raise DatasetError(
+            f"{mpath}: schema version {version!r} is not supported (this is {sch.SCHEMA_VERSION})"
+        )
+    if not isinstance(manifest.get("tables"), dict):
+        raise DatasetError(f"{mpath}: manifest has no tables")
+    return manifest
+
+
+class Dataset:
+    """A dataset directory. ``arrow(name)`` / ``relation(name)`` / ``sql(query)`` read it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.manifest = read_manifest(self.path)
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __repr__(self) -> str:
+        return f"Dataset({str(self.path)!r}, scenario={self.manifest.get('scenario')!r})"
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.manifest["tables"])
+
+    def rows(self, name: str) -> int:
+        return int(self._entry(name)["rows"])
+
+    def _entry(self, name: str) -> dict[str, Any]:
+        try:
+            return self.manifest["tables"][name]
+        except KeyError:
+            raise DatasetError(f"{self.path}: no table {name!r}; tables: {', '.join(self.tables)}") from None
+
+    def files(self, name: str) -> list[Path]:
+        return [self.path / f["path"] for f in self._entry(name)["files"]]
+
+    def dataset(self, name: str) -> pads.Dataset:
+        """A lazy Arrow dataset (scan it in batches with ``.to_batches()``)."""
+        return pads.dataset([str(p) for p in self.files(name)], format="parquet",
+                            schema=sch.table(name).arrow_schema() if name in sch.TABLE_NAMES else None)
+
+    def arrow(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """Load a table (or some of its columns) into memory: for the small tables."""
+        return self.dataset(name).to_table(columns=columns)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with one view per table, created on first use."""
+        if self._con is None:
+            con = connect()
+            for name in self.tables:
+                con.execute(
+                    f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM read_parquet("
+                    f"{sql_list([str(p) for p in self.files(name)])})"
+                )
+            self._con = con
+        return self._con
+
+    def relation(self, name: str) -> duckdb.DuckDBPyRelation:
+        self._entry(name)
+        return self.con.table(name)
+
+    def sql(self, query: str) -> duckdb.DuckDBPyRelation:
+        """A lazy DuckDB relation over the dataset's views."""
+        return self.con.sql(query)
+
+    def fetchall(self, query: str, params: list[Any] | None = None) -> list[tuple]:
+        return self.con.execute(query, params or []).fetchall()
+
+    def fetchone(self, query: str, params: list[Any] | None = None) -> tuple:
+        return self.con.execute(query, params or []).fetchone()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Dataset:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_dataset(path: str | Path) -> Dataset:
+    return Dataset(path)

@@ -1,0 +1,43 @@
+"""Closed vocabularies of the dataset: the allowed values of every enumerated column.
+
+The twins add to these tuples (never reorder them): dictionary codes in generated data are
+positions in these tuples.
+"""
+
+from __future__ import annotations
+
+from counterflow.world.currencies import CHANNELS as _CHANNELS
+from counterflow.world.currencies import CURRENCY_CODES
+
+PARTY_KINDS = ("person", "business", "unknown")
+ACCOUNT_TYPES = ("checking", "savings", "business", "foreign_currency", "wallet", "unknown")
+BANK_KINDS = ("bank", "msb", "crypto_exchange", "unknown")
+PLACE_KINDS = ("country", "state", "city", "sea_port", "land_crossing")
+# REINVESTMENT only arrives with imported AMLworld data.
+CHANNELS = _CHANNELS + ("REINVESTMENT",)
+TXN_TYPES = (
+    "payroll", "rent", "bill", "card_purchase", "p2p", "cash_deposit", "cash_withdrawal",
+    "savings_transfer", "remittance", "tuition", "family_support", "crypto_purchase",
+    "b2b_payment", "trade_payment", "unknown",
+)
+# ISO 4217 codes the dataset accepts: the twin's own plus those of imported AMLworld files.
+CURRENCIES = CURRENCY_CODES + ("EUR", "GBP", "JPY", "RUB", "AUD", "CHF", "ILS", "SAR", "BRL")
+SHIPMENT_MODES = ("sea", "air", "road", "parcel")
+DOC_TYPES = ("invoice", "bill_of_lading", "customs_declaration")
+UNITS = ("kg", "unit")
+
+# Red-flag codes from the public advisories (see docs/schema.md): F fentanyl proceeds,
+# P precursor procurement, C Chinese money-laundering networks, T trade-based laundering,
+# S sanctions.
+TYPOLOGIES = (
+    tuple(f"F{i}" for i in range(1, 7))
+    + tuple(f"P{i}" for i in range(1, 12))
+    + tuple(f"C{i}" for i in range(1, 10))
+    + tuple(f"T{i}" for i in range(1, 7))
+    + ("S1", "S2")
+)
+ROLES = (
+    "legitimate", "precursor_supplier", "chemical_broker", "freight_forwarder", "front_company",
+    "importer", "cartel", "lab_operator", "smuggler", "distributor", "money_broker",
+    "broker_courier", "mule", "funnel_account", "shell_company", "dollar_buyer", "peso_buyer",
+)

@@ -1,0 +1,192 @@
+"""Writing a dataset atomically and in bounded memory.
+
+Everything goes into a hidden sibling folder; the manifest is written last, and the folder is
+renamed into place only when complete. A crash leaves a hidden folder without a manifest,
+which ``inspect`` and ``open_dataset`` refuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from counterflow import __version__
+from counterflow.dataset import schema as sch
+from counterflow.errors import InputError
+
+MANIFEST = "manifest.json"
+FORMAT = "counterflow-dataset"
+
+
+def _parquet_options(table: sch.Table, compression: str) -> dict[str, Any]:
+    dict_cols = [
+        c.name for c in table.columns
+        if pa.types.is_dictionary(c.type) or (pa.types.is_string(c.type) and c.values is not None)
+    ]
+    # Sorted ids and timestamps shrink to almost nothing with delta encoding.
+    delta_cols = {
+        c.name: "DELTA_BINARY_PACKED" for c in table.columns
+        if c.name in (table.key, table.time_column) and pa.types.is_integer(c.type)
+        or (c.name == table.time_column and pa.types.is_timestamp(c.type))
+    }
+    return {
+        "compression": None if compression == "none" else compression,
+        "use_dictionary": dict_cols,
+        "column_encoding": delta_cols or None,
+        "write_statistics": True,
+    }
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class PartWriter:
+    """Appends record batches to ``<table>/part-NNNNN.parquet``, starting a new file every
+    ``rows_per_file`` rows; holds at most one batch in memory."""
+
+    def __init__(self, owner: DatasetWriter, table: sch.Table, rows_per_file: int | None) -> None:
+        self._owner = owner
+        self._table = table
+        self._schema = table.arrow_schema()
+        # None: one file (``<table>.parquet``) of as many row groups as batches.
+        self._single = rows_per_file is None
+        self._rows_per_file = rows_per_file or (1 << 62)
+        self._writer: pq.ParquetWriter | None = None
+        self._file_rows = 0
+        self._index = 0
+        if not self._single:
+            (owner.tmp / table.name).mkdir(exist_ok=True)
+
+    def _path(self) -> str:
+        if self._single:
+            return f"{self._table.name}.parquet"
+        return f"{self._table.name}/part-{self._index:05d}.parquet"
+
+    def write(self, batch: pa.Table) -> None:
+        if batch.num_rows == 0:
+            return
+        batch = batch.select(self._schema.names).cast(self._schema)
+        offset = 0
+        while offset < batch.num_rows:
+            if self._writer is None:
+                rel = self._path()
+                self._current = rel
+                self._writer = pq.ParquetWriter(
+                    self._owner.tmp / rel, self._schema,
+                    **_parquet_options(self._table, self._owner.compression),
+                )
+                self._file_rows = 0
+            take = min(batch.num_rows - offset, self._rows_per_file - self._file_rows)
+            self._writer.write_table(batch.slice(offset, take), row_group_size=take)
+            self._file_rows += take
+            offset += take
+            if self._file_rows >= self._rows_per_file:
+                self._close_file()
+
+    def _close_file(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._owner._register(self._table.name, self._current, self._file_rows)
+            self._writer = None
+            self._index += 1
+
+    def close(self) -> None:
+        self._close_file()
+        if self._index == 0:  # an empty table still gets one (empty) file with its schema
+            rel = self._path()
+            pq.write_table(self._schema.empty_table(), self._owner.tmp / rel,
+                           **_parquet_options(self._table, self._owner.compression))
+            self._owner._register(self._table.name, rel, 0)
+
+
+class DatasetWriter:
+    """Collects tables into a temporary folder and publishes them with :meth:`commit`."""
+
+    def __init__(self, out: str | Path, *, overwrite: bool = False, compression: str = "zstd") -> None:
+        self.target = Path(out)
+        if self.target.exists() and not overwrite:
+            raise InputError("output exists; pass --overwrite to replace it", file=str(self.target))
+        if self.target.exists() and not (self.target / MANIFEST).exists() and any(self.target.iterdir()):
+            # Never delete a folder we did not write: it may hold a user's files.
+            raise InputError("output exists and is not a Counterflow dataset; refusing to replace it",
+                             file=str(self.target))
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:12]}"
+        self.tmp.mkdir()
+        self.compression = compression
+        self._files: dict[str, list[dict[str, Any]]] = {}
+        self._parts: list[PartWriter] = []
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None:
+            self.abort()
+
+    def _register(self, table: str, rel: str, rows: int) -> None:
+        self._files.setdefault(table, []).append({"path": rel, "rows": rows})
+
+    def write_table(self, name: str, data: pa.Table) -> None:
+        """Write a whole (small or pre-built) table as one file."""
+        t = sch.table(name)
+        data = data.select(t.arrow_schema().names).cast(t.arrow_schema())
+        rel = f"{name}.parquet"
+        pq.write_table(data, self.tmp / rel, row_group_size=1_000_000,
+                       **_parquet_options(t, self.compression))
+        self._register(name, rel, data.num_rows)
+
+    def parts(self, name: str, rows_per_file: int | None = None) -> PartWriter:
+        """A streaming writer for ``name``: part files of ``rows_per_file`` rows, or one file."""
+        pw = PartWriter(self, sch.table(name), rows_per_file)
+        self._parts.append(pw)
+        return pw
+
+    def commit(self, manifest: dict[str, Any]) -> Path:
+        """Checksum every file, write the manifest last, and move the folder into place."""
+        for pw in self._parts:
+            pw.close()
+        missing = [t for t in sch.TABLE_NAMES if t not in self._files]
+        if missing:
+            raise RuntimeError(f"dataset incomplete, tables not written: {missing}")
+        tables = {}
+        for name in sch.TABLE_NAMES:
+            files = self._files[name]
+            for f in files:
+                f["sha256"] = sha256_file(self.tmp / f["path"])
+            tables[name] = {"rows": sum(f["rows"] for f in files), "files": files}
+        doc = {
+            "format": FORMAT,
+            "schema_version": sch.SCHEMA_VERSION,
+            "counterflow_version": __version__,
+            **manifest,
+            "tables": tables,
+        }
+        tmp_manifest = self.tmp / (MANIFEST + ".part")
+        tmp_manifest.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n",
+                                encoding="utf-8")
+        os.replace(tmp_manifest, self.tmp / MANIFEST)
+        old = None
+        if self.target.exists():
+            old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:12]}"
+            os.replace(self.target, old)
+        os.replace(self.tmp, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.target
+
+    def abort(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)

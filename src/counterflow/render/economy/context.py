@@ -1,0 +1,73 @@
+"""What every generator needs for a run: the scenario, the population, exchange rates and
+lookup structures computed once (cumulative weights, groups by day of month)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from counterflow.dataset import vocab
+from counterflow.render.batch import CUR
+from counterflow.render.ids import rng_for
+from counterflow.render.population import Population
+from counterflow.scenario.model import Scenario
+from counterflow.world import geography as geo
+from counterflow.world.currencies import CURRENCY_CODES, fx_path
+from counterflow.world.industries import INDUSTRIES, PRICE_LEVEL
+
+# Currency code (vocabulary index) of each country, by country index.
+COUNTRY_CUR = np.array([CUR[geo.country(c).currency] for c in geo.COUNTRY_CODES], dtype=np.int8)
+PRICE = np.array([PRICE_LEVEL[c] for c in geo.COUNTRY_CODES])
+
+
+@dataclass
+class Context:
+    scenario: Scenario
+    seed: int
+    pop: Population
+    usd: np.ndarray  # (days, len(vocab.CURRENCIES)): USD per unit, NaN where unknown
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def usd_to_local(self, day: int, cur: np.ndarray | int) -> np.ndarray:
+        return 1.0 / self.usd[day, cur]
+
+    def convert(self, day: int, amount: np.ndarray, cur_from: np.ndarray | int,
+                cur_to: np.ndarray | int, spread: float | np.ndarray = 0.0,
+                decimals: int = 2) -> np.ndarray:
+        """Amount in ``cur_to`` for ``amount`` in ``cur_from`` at the day's rate less a spread."""
+        out = amount * self.usd[day, cur_from] / self.usd[day, cur_to] * (1.0 - spread)
+        return np.round(out, decimals)
+
+    def prepared(self, name: str, build: Any) -> Any:
+        if name not in self.cache:
+            self.cache[name] = build(self)
+        return self.cache[name]
+
+
+def build_context(scenario: Scenario, seed: int, pop: Population) -> Context:
+    path = fx_path(scenario.days, rng_for(seed, "fx"))
+    usd = np.full((scenario.days, len(vocab.CURRENCIES)), np.nan)
+    for j, code in enumerate(CURRENCY_CODES):
+        usd[:, CUR[code]] = path[:, j]
+    return Context(scenario, seed, pop, usd)
+
+
+def weighted_pick(cum: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` indices drawn with probabilities proportional to the increments of ``cum``."""
+    if n == 0 or len(cum) == 0:
+        return np.empty(0, dtype=np.int64)
+    return np.searchsorted(cum, rng.random(n) * cum[-1], side="right").clip(0, len(cum) - 1)
+
+
+def industry_mask(codes: tuple[str, ...], industry: np.ndarray) -> np.ndarray:
+    wanted = [i for i, ind in enumerate(INDUSTRIES) if ind.code in codes]
+    return np.isin(industry, wanted)
+
+
+def by_day_of_month(days_of_month: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, starts): ``order[starts[d]:starts[d+1]]`` are the items due on day ``d``."""
+    order = np.argsort(days_of_month, kind="stable")
+    starts = np.searchsorted(days_of_month[order], np.arange(33))
+    return order, starts

@@ -1,0 +1,228 @@
+"""Legitimate international trade: orders, shipments, their documents and payments.
+
+Importers in Mexico and the US buy chemicals, pharmaceuticals, electronics and clothing from
+makers and traders in China, Hong Kong and India (and Mexican importers buy US electronics).
+The whole horizon's trade is planned up front (shipments are few next to payments); payments
+are then emitted on their days: a 30% deposit at order, the balance after arrival.
+Documents agree with each other and with the goods, as honest ones do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from counterflow.render.batch import CHAN, CUR, TYPE, TxnRows
+from counterflow.render.calendar import Day, times
+from counterflow.render.economy.context import Context, weighted_pick
+from counterflow.render.ids import DOCUMENTS, SHIPMENTS, opaque_ids, rng_for
+from counterflow.render.population import COUNTRY_INDEX, IND_INDEX
+from counterflow.world import geography as geo
+from counterflow.world.goods import GOODS, SECTOR_OF_INDUSTRY
+
+USD = CUR["USD"]
+_SECTORS = ("chemical", "pharma", "electronics", "apparel", "equipment")
+# Mexican destination ports weighted after their share of container traffic (seeds: Manzanillo
+# and Lázaro Cárdenas dominate the Pacific, Veracruz the Gulf).
+_DEST_PORTS = {
+    "MX": (("Port of Manzanillo", 0.45), ("Port of Lázaro Cárdenas", 0.28),
+           ("Port of Veracruz", 0.17), ("Port of Ensenada", 0.07), ("Port of Mazatlán", 0.03)),
+    "US": (("Port of Los Angeles", 0.35), ("Port of Long Beach", 0.3), ("Port of Houston", 0.2),
+           ("Port of Philadelphia", 0.15)),
+}
+_ORIGIN_PORTS = {
+    "CN": ("Port of Shanghai", "Port of Shenzhen (Yantian)", "Port of Ningbo-Zhoushan",
+           "Port of Guangzhou (Nansha)", "Port of Tianjin", "Port of Qingdao"),
+    "HK": ("Port of Hong Kong",),
+    "IN": ("Port of Nhava Sheva", "Port of Chennai"),
+    "US": ("Port of Los Angeles", "Port of Houston"),
+}
+_LAND = ("El Paso (El Paso–Ciudad Juárez)", "Laredo (Laredo–Nuevo Laredo)", "Otay Mesa (San Diego–Tijuana)")
+
+
+def _place_id(name: str) -> int:
+    for pl in geo.places():
+        if pl.name == name:
+            return pl.place_id
+    raise KeyError(name)
+
+
+@dataclass
+class TradePlan:
+    shipments: pa.Table
+    documents: pa.Table
+    pay_day: np.ndarray  # sorted day index of each scheduled payment
+    pay_src: np.ndarray
+    pay_dst: np.ndarray
+    pay_usd: np.ndarray
+    pay_cur_to: np.ndarray
+    pay_shipment: np.ndarray
+
+
+def _sectors_of(industry: np.ndarray) -> np.ndarray:
+    """(n, len(_SECTORS)) bool: which goods sectors each business trades."""
+    out = np.zeros((len(industry), len(_SECTORS)), dtype=bool)
+    for code, sectors in SECTOR_OF_INDUSTRY.items():
+        m = industry == IND_INDEX[code]
+        for s in sectors:
+            out[m, _SECTORS.index(s)] = True
+    return out
+
+
+def plan_trade(ctx: Context) -> TradePlan:
+    sc = ctx.scenario
+    rng = rng_for(ctx.seed, "trade-plan")
+    b = ctx.pop.businesses
+    sectors = _sectors_of(b.industry)
+    trades = sectors.any(axis=1)
+    country = np.array(geo.COUNTRY_CODES)[b.country]
+    importer = trades & np.isin(country, ["MX", "US"]) & ~np.isin(b.industry, [IND_INDEX["325199"]])
+    exporter_asia = trades & np.isin(country, ["CN", "HK", "IN"])
+    exporter_us = trades & (country == "US") & (sectors[:, _SECTORS.index("electronics")])
+    forwarders = {c: np.flatnonzero((b.industry == IND_INDEX["488510"]) & (country == c)) for c in geo.COUNTRY_CODES}
+
+    imp = np.flatnonzero(importer)
+    months = sc.days / 30.4
+    n_orders = rng.poisson(sc.behaviour.shipments_per_trader_per_month * months * np.minimum(b.size[imp] ** 0.3, 4))
+    buyer = np.repeat(imp, n_orders)
+    order_day = rng.integers(0, sc.days, len(buyer))
+    cols: dict[str, list] = {k: [] for k in (
+        "order", "exporter", "importer", "good", "qty", "value", "mode", "origin", "transship",
+        "dest", "depart", "arrive", "forwarders", "dest_country", "origin_country")}
+    good_sector = np.array([_SECTORS.index(g.sector) for g in GOODS])
+    for i, (who, od) in enumerate(zip(buyer, order_day)):
+        wanted = np.flatnonzero(sectors[who])
+        sector = wanted[rng.integers(0, len(wanted))]
+        pool = exporter_asia if country[who] == "US" or rng.random() < 0.85 else exporter_us
+        cands = np.flatnonzero(pool & sectors[:, sector] & (b.country != b.country[who]))
+        if len(cands) == 0:
+            continue
+        seller = cands[weighted_pick(np.cumsum(b.size[cands]), 1, rng)[0]]
+        goods = np.flatnonzero(good_sector == sector)
+        g = goods[rng.integers(0, len(goods))]
+        good = GOODS[g]
+        qty = max(1.0, float(np.round(good.lot_median * rng.lognormal(0, 0.6), 0)))
+        price = good.price_usd * rng.lognormal(0, good.price_sigma / 2)
+        o_c, d_c = country[seller], country[who]
+        land = o_c == "US" and d_c == "MX"
+        air = not land and good.sector == "pharma" and rng.random() < 0.25
+        mode = "road" if land else ("air" if air else "sea")
+        depart = int(od + rng.integers(7, 30))
+        transit = int(rng.integers(1, 4)) if land else int(rng.integers(2, 6)) if air else int(rng.integers(18, 36))
+        if depart >= sc.days:
+            continue
+        fw = [forwarders[o_c], forwarders[d_c]]
+        chain = [int(f[rng.integers(0, len(f))]) for f in fw if len(f)][: 1 + int(rng.random() < 0.3)]
+        cols["order"].append(int(od))
+        cols["exporter"].append(int(seller))
+        cols["importer"].append(int(who))
+        cols["good"].append(int(g))
+        cols["qty"].append(qty)
+        cols["value"].append(round(qty * price, 2))
+        cols["mode"].append(mode)
+        cols["origin_country"].append(o_c)
+        cols["dest_country"].append(d_c)
+        cols["origin"].append(None if land or air else _place_id(_ORIGIN_PORTS[o_c][rng.integers(0, len(_ORIGIN_PORTS[o_c]))]))
+        cols["transship"].append(_place_id("Port of Hong Kong") if o_c == "CN" and mode == "sea" and rng.random() < 0.15 else None)
+        if land:
+            cols["dest"].append(_place_id(_LAND[rng.integers(0, len(_LAND))]))
+        elif air:
+            cols["dest"].append(None)
+        else:
+            names, w = zip(*_DEST_PORTS[d_c])
+            cols["dest"].append(_place_id(names[rng.choice(len(names), p=np.array(w) / sum(w))]))
+        cols["depart"].append(depart)
+        cols["arrive"].append(depart + transit)
+        cols["forwarders"].append(chain)
+    return _assemble(ctx, cols, rng)
+
+
+def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> TradePlan:
+    b = ctx.pop.businesses
+    start = ctx.scenario.start_date
+    n = len(cols["order"])
+    order = np.argsort(np.array(cols["order"], dtype=np.int64), kind="stable")
+    pick = {k: [v[i] for i in order] for k, v in cols.items()}
+    sid = opaque_ids(SHIPMENTS, np.arange(n))
+    exporter = b.party_id[np.array(pick["exporter"], dtype=np.int64)] if n else np.empty(0, np.int64)
+    importer = b.party_id[np.array(pick["importer"], dtype=np.int64)] if n else np.empty(0, np.int64)
+    goods = [GOODS[g] for g in pick["good"]]
+
+    def date(x: int) -> dt.date:
+        return start + dt.timedelta(days=int(x))
+
+    shipments = pa.table({
+        "shipment_id": sid, "exporter_id": exporter, "importer_id": importer, "consignee_id": importer,
+        "hs_code": [g.hs_code for g in goods], "goods_description": [g.description for g in goods],
+        "quantity": pick["qty"], "unit": [g.unit for g in goods], "declared_value": pick["value"],
+        "currency": ["USD"] * n, "mode": pick["mode"], "origin_country": pick["origin_country"],
+        "origin_port_id": pa.array(pick["origin"], pa.int32()),
+        "transship_port_id": pa.array(pick["transship"], pa.int32()),
+        "dest_country": pick["dest_country"], "dest_port_id": pa.array(pick["dest"], pa.int32()),
+        "departure_date": [date(x) for x in pick["depart"]], "arrival_date": [date(x) for x in pick["arrive"]],
+        "forwarder_ids": pa.array([[int(b.party_id[f]) for f in ch] for ch in pick["forwarders"]], pa.list_(pa.int64())),
+    })
+    docs: dict[str, list] = {k: [] for k in ("shipment_id", "doc_type", "doc_number", "issue_date", "issuer_id",
+                                             "hs_code", "goods_description", "quantity", "declared_value", "currency")}
+    end = ctx.scenario.days - 1
+    for i in range(n):
+        g = goods[i]
+        issued = [("invoice", max(pick["depart"][i] - 2, pick["order"][i]), exporter[i], "INV"),
+                  ("bill_of_lading", pick["depart"][i],
+                   b.party_id[pick["forwarders"][i][0]] if pick["forwarders"][i] else exporter[i], "BL"),
+                  ("customs_declaration", pick["arrive"][i], importer[i], "CD")]
+        for kind, day_i, issuer, prefix in issued:
+            if day_i > end:  # not issued yet when the data ends
+                continue
+            docs["shipment_id"].append(int(sid[i]))
+            docs["doc_type"].append(kind)
+            docs["doc_number"].append(f"{prefix}-{date(day_i).year}-{int(sid[i]) % 10**7:07d}")
+            docs["issue_date"].append(date(day_i))
+            docs["issuer_id"].append(int(issuer))
+            docs["hs_code"].append(g.hs_code)
+            docs["goods_description"].append(g.description)
+            docs["quantity"].append(pick["qty"][i])
+            docs["declared_value"].append(pick["value"][i])
+            docs["currency"].append("USD")
+    documents = pa.table({"document_id": opaque_ids(DOCUMENTS, np.arange(len(docs["shipment_id"]))), **docs})
+
+    # Payments: 30% deposit at order, 70% 0-30 days after arrival, importer USD -> exporter.
+    imp_i = np.array(pick["importer"], dtype=np.int64)
+    exp_i = np.array(pick["exporter"], dtype=np.int64)
+    value = np.array(pick["value"], dtype=float)
+    balance_day = np.array(pick["arrive"], dtype=np.int64) + rng.integers(0, 31, n)
+    day = np.concatenate([np.array(pick["order"], dtype=np.int64), balance_day])
+    weekday = (start.weekday() + day) % 7
+    day = day + np.where(weekday == 5, 2, np.where(weekday == 6, 1, 0))  # wires wait for Monday
+    usd = np.concatenate([np.round(value * 0.3, 2), np.round(value - np.round(value * 0.3, 2), 2)])
+    src = np.tile(b.usd_account[imp_i], 2)
+    dst = np.tile(b.usd_account[exp_i], 2)
+    exp_usd = b.usd_account[exp_i] != b.account[exp_i]
+    cur_to = np.tile(np.where(exp_usd | (np.array(geo.COUNTRY_CODES)[b.country[exp_i]] == "US"), USD, _local_cur(b.country[exp_i])), 2)
+    ship = np.tile(sid, 2)
+    keep = day <= end
+    o = np.argsort(day[keep], kind="stable")
+    return TradePlan(shipments, documents, day[keep][o], src[keep][o], dst[keep][o],
+                     usd[keep][o], cur_to[keep][o], ship[keep][o])
+
+
+def _local_cur(country: np.ndarray) -> np.ndarray:
+    from counterflow.render.economy.context import COUNTRY_CUR
+
+    return COUNTRY_CUR[country]
+
+
+def payments(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
+    plan: TradePlan = ctx.prepared("trade", plan_trade)
+    lo, hi = np.searchsorted(plan.pay_day, [d.index, d.index + 1])
+    if hi <= lo:
+        return
+    sl = slice(lo, hi)
+    usd = plan.pay_usd[sl]
+    received = np.where(plan.pay_cur_to[sl] == USD, usd, ctx.convert(d.index, usd, USD, plan.pay_cur_to[sl], 0.003))
+    rows.add(ts=times(d, "office", hi - lo, rng), src=plan.pay_src[sl], dst=plan.pay_dst[sl],
+             amount_paid=usd, cur_paid=USD, amount_received=received, cur_received=plan.pay_cur_to[sl],
+             channel=CHAN["WIRE"], txn_type=TYPE["trade_payment"], shipment=plan.pay_shipment[sl])

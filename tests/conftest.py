@@ -1,0 +1,37 @@
+"""Shared fixtures: small datasets generated once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from counterflow.dataset.reader import Dataset, open_dataset
+from counterflow.render.pipeline import simulate
+from counterflow.scenario import load_scenario, parse_scenario
+
+YEAR_SCENARIO = """
+name: year
+start_date: 2024-01-01
+days: 366
+population: {persons: 1500, businesses: 200}
+output: {chunk_rows: 50000, rows_per_file: 200000}
+"""
+
+
+@pytest.fixture(scope="session")
+def tiny_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sc, _ = load_scenario("tiny")
+    return simulate(sc, 7, tmp_path_factory.mktemp("tiny") / "ds").path
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_path: Path) -> Dataset:
+    return open_dataset(tiny_path)
+
+
+@pytest.fixture(scope="session")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """A whole calendar year for calendar effects (paydays, seasons, semesters)."""
+    sc = parse_scenario(YEAR_SCENARIO)
+    return open_dataset(simulate(sc, 11, tmp_path_factory.mktemp("year") / "ds").path)
