@@ -39,6 +39,8 @@ def _parquet_options(table: sch.Table, compression: str) -> dict[str, Any]:
     }
     return {
         "compression": None if compression == "none" else compression,
+        # zstd level 1 compresses almost as well as the default level 3 at 20% less time.
+        "compression_level": 1 if compression == "zstd" else None,
         "use_dictionary": dict_cols,
         "column_encoding": delta_cols or None,
         "write_statistics": True,

@@ -131,5 +131,19 @@ def to_arrow(cols: dict[str, np.ndarray], first_txn_id: int) -> tuple[pa.Table, 
 
 
 def sort_by_time(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    order = np.argsort(cols["ts"], kind="stable")
+    """Stable sort of one day's rows by time.
+
+    Sorting the values ``(seconds into the day << 24) | row`` and reading the row back from
+    the low bits is a stable order by time, and sorting plain integers is several times faster
+    than an index sort.
+    """
+    ts = cols["ts"]
+    n = len(ts)
+    if n == 0:
+        return cols
+    if n >= 1 << 24 or ts.max() - ts.min() >= 1 << 38:
+        order = np.argsort(ts, kind="stable")
+    else:
+        key = ((ts - ts.min()) << 24) | np.arange(n, dtype=np.int64)
+        order = np.sort(key) & ((1 << 24) - 1)
     return {k: v[order] for k, v in cols.items()}

@@ -6,6 +6,8 @@ Cantonese romanisation in the same order; Mexican names carry both surnames (pat
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 US_GIVEN = (
@@ -84,6 +86,7 @@ EMAIL_DOMAINS: dict[str, tuple[str, ...]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _ascii(s: str) -> str:
     import unicodedata
 

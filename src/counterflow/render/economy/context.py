@@ -54,6 +54,38 @@ def build_context(scenario: Scenario, seed: int, pop: Population) -> Context:
     return Context(scenario, seed, pop, usd)
 
 
+@dataclass(frozen=True)
+class Alias:
+    """Walker's alias table: O(1) weighted draws, faster than a binary search per draw once
+    the population is large (the searched array no longer fits in cache)."""
+
+    prob: np.ndarray
+    alias: np.ndarray
+
+    @classmethod
+    def build(cls, weights: np.ndarray) -> Alias:
+        n = len(weights)
+        w = np.asarray(weights, dtype=np.float64)
+        scaled = w * (n / w.sum()) if n and w.sum() > 0 else np.ones(n)
+        prob = np.ones(n)
+        alias = np.arange(n, dtype=np.int64)
+        small = list(np.flatnonzero(scaled < 1.0))
+        large = list(np.flatnonzero(scaled >= 1.0))
+        scaled = scaled.tolist()
+        while small and large:
+            s, g = small.pop(), large[-1]
+            prob[s] = scaled[s]
+            alias[s] = g
+            scaled[g] -= 1.0 - scaled[s]
+            if scaled[g] < 1.0:
+                small.append(large.pop())
+        return cls(prob, alias)
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        k = rng.integers(0, len(self.prob), n)
+        return np.where(rng.random(n) < self.prob[k], k, self.alias[k])
+
+
 def weighted_pick(cum: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` indices drawn with probabilities proportional to the increments of ``cum``."""
     if n == 0 or len(cum) == 0:

@@ -9,52 +9,54 @@ import numpy as np
 from counterflow.render.batch import CHAN, MEMO_POOLS, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
 from counterflow.render.ids import rng_for
-from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Context, weighted_pick
+from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Alias, Context
 from counterflow.world import geography as geo
 from counterflow.world.industries import INDUSTRIES
 
 
-def _merchants(ctx: Context) -> dict[str, np.ndarray]:
+def _merchants(ctx: Context) -> dict[str, object]:
+    """Per country: merchants, an alias table over their sizes, and their ticket sizes."""
     b = ctx.pop.businesses
     is_merchant = np.array([ind.role == "merchant" for ind in INDUSTRIES])[b.industry]
-    # Merchants in country order, so one cumulative array serves every country.
-    m = np.flatnonzero(is_merchant)
-    m = m[np.argsort(b.country[m], kind="stable")]
-    w = b.size[m]
-    cum = np.cumsum(w)
-    n_c = len(geo.COUNTRY_CODES)
-    first = np.searchsorted(b.country[m], np.arange(n_c), side="left")
-    last = np.searchsorted(b.country[m], np.arange(n_c), side="right")
-    lo = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0.0)
-    hi = np.where(last > 0, cum[np.maximum(last - 1, 0)], 0.0)
-    ticket = np.array([ind.ticket_usd for ind in INDUSTRIES])[b.industry[m]]
-    sigma = np.array([ind.ticket_sigma for ind in INDUSTRIES])[b.industry[m]]
     rng = rng_for(ctx.seed, "merchant-plan")
-    local = ticket * PRICE[b.country[m]] / ctx.usd[0, COUNTRY_CUR[b.country[m]]]
-    median = local * rng.lognormal(0, 0.3, len(m))
-    return {"merchant": m, "cum": cum, "lo": lo, "hi": hi, "median": median, "sigma": sigma}
+    out: dict[int, tuple[np.ndarray, Alias, np.ndarray, np.ndarray]] = {}
+    for ci in range(len(geo.COUNTRY_CODES)):
+        m = np.flatnonzero(is_merchant & (b.country == ci))
+        if len(m) == 0:
+            continue
+        ticket = np.array([ind.ticket_usd for ind in INDUSTRIES])[b.industry[m]]
+        sigma = np.array([ind.ticket_sigma for ind in INDUSTRIES])[b.industry[m]]
+        local = ticket * PRICE[ci] / ctx.usd[0, COUNTRY_CUR[ci]]
+        out[ci] = (m, Alias.build(b.size[m]), local * rng.lognormal(0, 0.3, len(m)), sigma)
+    return {"by_country": out, "payers": Alias.build(ctx.pop.persons.card_rate),
+            "total_rate": float(ctx.pop.persons.card_rate.sum())}
 
 
 def card(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
-    p = ctx.pop.persons
-    cum_rate = ctx.prepared("card_rate", lambda c: np.cumsum(c.pop.persons.card_rate))
+    p, b = ctx.pop.persons, ctx.pop.businesses
     mer = ctx.prepared("merchants", _merchants)
-    if len(cum_rate) == 0 or cum_rate[-1] == 0 or len(mer["merchant"]) == 0:
+    if mer["total_rate"] == 0:
         return
-    n = rng.poisson(cum_rate[-1] * d.activity_factor(ctx.scenario.behaviour.seasonality))
-    who = weighted_pick(cum_rate, n, rng)
+    n = rng.poisson(mer["total_rate"] * d.activity_factor(ctx.scenario.behaviour.seasonality))
+    who = np.sort(mer["payers"].draw(n, rng))
     c = p.country[who]
-    ok = mer["hi"][c] > mer["lo"][c]
-    who, c = who[ok], c[ok]
-    target = mer["lo"][c] + rng.random(len(who)) * (mer["hi"][c] - mer["lo"][c])
-    k = np.searchsorted(mer["cum"], target, side="right").clip(0, len(mer["cum"]) - 1)
-    merchant = mer["merchant"][k]
-    amount = np.round(mer["median"][k] * np.exp(mer["sigma"][k] * rng.standard_normal(len(k))), 2)
-    amount = np.maximum(amount, 0.5)
-    rows.add(ts=times(d, "card", len(who), rng), src=p.checking[who],
-             dst=ctx.pop.businesses.account[merchant], amount_paid=amount,
-             cur_paid=COUNTRY_CUR[c], channel=CHAN["CARD"], txn_type=TYPE["card_purchase"],
-             location=ctx.pop.businesses.city[merchant])
+    # Persons are stored by country, so each country's payers are one slice.
+    bounds = np.searchsorted(c, np.arange(len(geo.COUNTRY_CODES) + 1))
+    merchant = np.full(n, -1, dtype=np.int64)
+    median = np.zeros(n)
+    sigma = np.zeros(n)
+    for ci, (m, alias, med, sig) in mer["by_country"].items():
+        lo, hi = bounds[ci], bounds[ci + 1]
+        if hi > lo:
+            k = alias.draw(hi - lo, rng)
+            merchant[lo:hi], median[lo:hi], sigma[lo:hi] = m[k], med[k], sig[k]
+    ok = merchant >= 0
+    if not ok.all():
+        who, c, merchant, median, sigma = who[ok], c[ok], merchant[ok], median[ok], sigma[ok]
+    amount = np.maximum(np.round(median * np.exp(sigma * rng.standard_normal(len(who))), 2), 0.5)
+    rows.add(ts=times(d, "card", len(who), rng), src=p.checking[who], dst=b.account[merchant],
+             amount_paid=amount, cur_paid=COUNTRY_CUR[c], channel=CHAN["CARD"],
+             txn_type=TYPE["card_purchase"], location=b.city[merchant])
 
 
 def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
