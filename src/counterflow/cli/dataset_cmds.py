@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.markup import escape
@@ -20,9 +19,9 @@ def register(app: typer.Typer) -> None:
 
 def simulate(
     out: Path = typer.Option(..., "--out", "-o", help="Dataset directory to write."),
-    scenario: Optional[str] = typer.Option(
-        None, "--scenario", "-s",
-        help="Scenario file, or a built-in: tiny, default, medium, large, xlarge."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", "-s", help="Scenario file, or a built-in: tiny, default, medium, large, xlarge."
+    ),
     seed: int = typer.Option(42, "--seed", help="Random seed; same seed and scenario, same bytes."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing dataset."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -39,14 +38,18 @@ def simulate(
         result = run(sc, seed, out, overwrite=overwrite, progress=progress)
     with open_dataset(result.path) as ds:
         doc = summarize(ds, checksums=False)
-    doc["generation"] = {"seconds": round(result.seconds, 2),
-                         "transactions_per_second": round(result.transactions / max(result.seconds, 1e-9))}
+    doc["generation"] = {
+        "seconds": round(result.seconds, 2),
+        "transactions_per_second": round(result.transactions / max(result.seconds, 1e-9)),
+    }
     if json_out:
         emit_json(doc)
     else:
         _print_summary(doc)
-        console.print(f"generated in {doc['generation']['seconds']} s "
-                      f"({doc['generation']['transactions_per_second']:,} transactions/s)")
+        console.print(
+            f"generated in {doc['generation']['seconds']} s "
+            f"({doc['generation']['transactions_per_second']:,} transactions/s)"
+        )
 
 
 def inspect(
@@ -78,17 +81,38 @@ def schema(
     if markdown:
         typer.echo(sch.to_markdown())
         return
-    emit_json({"schema_version": sch.SCHEMA_VERSION, "tables": [
-        {"name": t.name, "doc": t.doc, "key": t.key, "columns": [
-            {"name": c.name, "type": str(c.type), "nullable": c.nullable, "doc": c.doc,
-             "values": list(c.values) if c.values else None, "references": c.references}
-            for c in t.columns]} for t in sch.TABLES]})
+    emit_json(
+        {
+            "schema_version": sch.SCHEMA_VERSION,
+            "tables": [
+                {
+                    "name": t.name,
+                    "doc": t.doc,
+                    "key": t.key,
+                    "columns": [
+                        {
+                            "name": c.name,
+                            "type": str(c.type),
+                            "nullable": c.nullable,
+                            "doc": c.doc,
+                            "values": list(c.values) if c.values else None,
+                            "references": c.references,
+                        }
+                        for c in t.columns
+                    ],
+                }
+                for t in sch.TABLES
+            ],
+        }
+    )
 
 
 def _print_summary(doc: dict) -> None:
-    console.print(f"[bold]{doc['path']}[/bold]  scenario [cyan]{doc.get('scenario')}[/cyan]  "
-                  f"seed {doc.get('seed')}  schema {doc.get('schema_version')}  "
-                  f"counterflow {doc.get('counterflow_version')}  source {doc.get('source')}")
+    console.print(
+        f"[bold]{doc['path']}[/bold]  scenario [cyan]{doc.get('scenario')}[/cyan]  "
+        f"seed {doc.get('seed')}  schema {doc.get('schema_version')}  "
+        f"counterflow {doc.get('counterflow_version')}  source {doc.get('source')}"
+    )
     if "date_range" in doc:
         console.print(f"transactions from {doc['date_range']['first']} to {doc['date_range']['last']}")
     t = Table("table", "rows", "files", title="Tables")

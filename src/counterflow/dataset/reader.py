@@ -36,9 +36,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise DatasetError(f"{mpath}: not a Counterflow manifest (format must be {FORMAT!r})")
     version = str(manifest.get("schema_version", ""))
     if version.split(".")[0] != SUPPORTED_SCHEMA_MAJOR:
-        raise DatasetError(
-            f"{mpath}: schema version {version!r} is not supported (this is {sch.SCHEMA_VERSION})"
-        )
+        raise DatasetError(f"{mpath}: schema version {version!r} is not supported (this is {sch.SCHEMA_VERSION})")
     if not isinstance(manifest.get("tables"), dict):
         raise DatasetError(f"{mpath}: manifest has no tables")
     return manifest
@@ -73,8 +71,11 @@ class Dataset:
 
     def dataset(self, name: str) -> pads.Dataset:
         """A lazy Arrow dataset (scan it in batches with ``.to_batches()``)."""
-        return pads.dataset([str(p) for p in self.files(name)], format="parquet",
-                            schema=sch.table(name).arrow_schema() if name in sch.TABLE_NAMES else None)
+        return pads.dataset(
+            [str(p) for p in self.files(name)],
+            format="parquet",
+            schema=sch.table(name).arrow_schema() if name in sch.TABLE_NAMES else None,
+        )
 
     def arrow(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """Load a table (or some of its columns) into memory: for the small tables."""

@@ -27,22 +27,25 @@ def summarize(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> dic
     if not rep.ok:
         return out
     first, last = ds.fetchone("SELECT min(ts), max(ts) FROM transactions")
-    out["date_range"] = {"first": first.isoformat() if first else None,
-                         "last": last.isoformat() if last else None}
+    out["date_range"] = {"first": first.isoformat() if first else None, "last": last.isoformat() if last else None}
     labels = {}
     for lt in sch.LABEL_TABLES:
         n, illicit = ds.fetchone(f"SELECT count(*), count(*) FILTER (WHERE is_illicit) FROM {lt}")
         labels[lt] = {"rows": n, "illicit": illicit, "rate": (illicit / n) if n else 0.0}
     out["labels"] = labels
     out["typologies"] = {
-        t: n for t, n in ds.fetchall(
+        t: n
+        for t, n in ds.fetchall(
             "SELECT CAST(typology AS VARCHAR) t, count(*) FROM transaction_labels "
-            "WHERE typology IS NOT NULL GROUP BY t ORDER BY t")
+            "WHERE typology IS NOT NULL GROUP BY t ORDER BY t"
+        )
     }
     out["transaction_types"] = {
-        t: {"count": n, "amount_usd": round(v, 2) if v is not None else None} for t, n, v in ds.fetchall(
+        t: {"count": n, "amount_usd": round(v, 2) if v is not None else None}
+        for t, n, v in ds.fetchall(
             "SELECT CAST(t.txn_type AS VARCHAR) k, count(*), sum(t.amount_paid * f.usd_per_unit) "
             "FROM transactions t LEFT JOIN fx_rates f ON f.date = CAST(t.ts AS DATE) "
-            "AND f.currency = CAST(t.currency_paid AS VARCHAR) GROUP BY k ORDER BY count(*) DESC")
+            "AND f.currency = CAST(t.currency_paid AS VARCHAR) GROUP BY k ORDER BY count(*) DESC"
+        )
     }
     return out

@@ -31,8 +31,11 @@ class Report:
 
 def _same_type(actual: pa.DataType, declared: pa.DataType) -> bool:
     if pa.types.is_dictionary(declared):
-        return actual == declared or pa.types.is_string(actual) or (
-            pa.types.is_dictionary(actual) and pa.types.is_string(actual.value_type))
+        return (
+            actual == declared
+            or pa.types.is_string(actual)
+            or (pa.types.is_dictionary(actual) and pa.types.is_string(actual.value_type))
+        )
     return actual == declared
 
 
@@ -66,8 +69,8 @@ def validate(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> Repo
                     rep.problems.append(f"{f['path']}: column {col.name} missing")
                 elif not _same_type(actual.field(col.name).type, col.type):
                     rep.problems.append(
-                        f"{f['path']}: column {col.name} is {actual.field(col.name).type}, "
-                        f"schema says {col.type}")
+                        f"{f['path']}: column {col.name} is {actual.field(col.name).type}, schema says {col.type}"
+                    )
             extra = set(actual.names) - set(declared.names)
             if extra:
                 rep.problems.append(f"{f['path']}: undeclared columns {sorted(extra)}")
@@ -79,11 +82,15 @@ def validate(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> Repo
     rep.checks.append("manifest, files, schemas and row counts" + (", checksums" if checksums else ""))
     if rep.problems:
         return rep
-    for base, labels in (("transactions", "transaction_labels"), ("parties", "party_labels"),
-                         ("shipments", "shipment_labels")):
+    for base, labels in (
+        ("transactions", "transaction_labels"),
+        ("parties", "party_labels"),
+        ("shipments", "shipment_labels"),
+    ):
         if tables[base]["rows"] != tables[labels]["rows"]:
-            rep.problems.append(f"table {labels}: {tables[labels]['rows']} rows for "
-                                f"{tables[base]['rows']} rows of {base}")
+            rep.problems.append(
+                f"table {labels}: {tables[labels]['rows']} rows for {tables[base]['rows']} rows of {base}"
+            )
     if checksums:
         _vocabularies(ds, rep)
     if deep:
@@ -97,8 +104,10 @@ def _vocabularies(ds: Dataset, rep: Report) -> None:
             if c.values is None:
                 continue
             allowed = set(c.values)
-            found = ds.fetchall(f"SELECT DISTINCT CAST({quote_ident(c.name)} AS VARCHAR) "
-                                f"FROM {quote_ident(t.name)} WHERE {quote_ident(c.name)} IS NOT NULL")
+            found = ds.fetchall(
+                f"SELECT DISTINCT CAST({quote_ident(c.name)} AS VARCHAR) "
+                f"FROM {quote_ident(t.name)} WHERE {quote_ident(c.name)} IS NOT NULL"
+            )
             bad = sorted(v for (v,) in found if v not in allowed)
             if bad:
                 rep.problems.append(f"{t.name}.{c.name}: values outside the vocabulary: {bad[:5]}")
@@ -108,17 +117,17 @@ def _vocabularies(ds: Dataset, rep: Report) -> None:
 def _keys_and_references(ds: Dataset, rep: Report) -> None:
     for t in sch.TABLES:
         if t.key and t.name not in sch.LABEL_TABLES:
-            dup = ds.fetchone(f"SELECT count(*) - count(DISTINCT {quote_ident(t.key)}) "
-                              f"FROM {quote_ident(t.name)}")[0]
+            dup = ds.fetchone(f"SELECT count(*) - count(DISTINCT {quote_ident(t.key)}) FROM {quote_ident(t.name)}")[0]
             if dup:
                 rep.problems.append(f"{t.name}.{t.key}: {dup} duplicate keys")
         for c in t.columns:
             if not c.references:
                 continue
             rt, rc = c.references.split(".")
+            col, ref = quote_ident(c.name), quote_ident(rc)
             missing = ds.fetchone(
-                f"SELECT count(*) FROM {quote_ident(t.name)} a WHERE a.{quote_ident(c.name)} IS NOT NULL "
-                f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(rt)} b WHERE b.{quote_ident(rc)} = a.{quote_ident(c.name)})"
+                f"SELECT count(*) FROM {quote_ident(t.name)} a WHERE a.{col} IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {quote_ident(rt)} b WHERE b.{ref} = a.{col})"
             )[0]
             if missing:
                 rep.problems.append(f"{t.name}.{c.name}: {missing} rows point to no {c.references}")

@@ -28,13 +28,16 @@ FORMAT = "counterflow-dataset"
 
 def _parquet_options(table: sch.Table, compression: str) -> dict[str, Any]:
     dict_cols = [
-        c.name for c in table.columns
+        c.name
+        for c in table.columns
         if pa.types.is_dictionary(c.type) or (pa.types.is_string(c.type) and c.values is not None)
     ]
     # Sorted ids and timestamps shrink to almost nothing with delta encoding.
     delta_cols = {
-        c.name: "DELTA_BINARY_PACKED" for c in table.columns
-        if c.name in (table.key, table.time_column) and pa.types.is_integer(c.type)
+        c.name: "DELTA_BINARY_PACKED"
+        for c in table.columns
+        if c.name in (table.key, table.time_column)
+        and pa.types.is_integer(c.type)
         or (c.name == table.time_column and pa.types.is_timestamp(c.type))
     }
     return {
@@ -87,7 +90,8 @@ class PartWriter:
                 rel = self._path()
                 self._current = rel
                 self._writer = pq.ParquetWriter(
-                    self._owner.tmp / rel, self._schema,
+                    self._owner.tmp / rel,
+                    self._schema,
                     **_parquet_options(self._table, self._owner.compression),
                 )
                 self._file_rows = 0
@@ -109,8 +113,11 @@ class PartWriter:
         self._close_file()
         if self._index == 0:  # an empty table still gets one (empty) file with its schema
             rel = self._path()
-            pq.write_table(self._schema.empty_table(), self._owner.tmp / rel,
-                           **_parquet_options(self._table, self._owner.compression))
+            pq.write_table(
+                self._schema.empty_table(),
+                self._owner.tmp / rel,
+                **_parquet_options(self._table, self._owner.compression),
+            )
             self._owner._register(self._table.name, rel, 0)
 
 
@@ -123,8 +130,9 @@ class DatasetWriter:
             raise InputError("output exists; pass --overwrite to replace it", file=str(self.target))
         if self.target.exists() and not (self.target / MANIFEST).exists() and any(self.target.iterdir()):
             # Never delete a folder we did not write: it may hold a user's files.
-            raise InputError("output exists and is not a Counterflow dataset; refusing to replace it",
-                             file=str(self.target))
+            raise InputError(
+                "output exists and is not a Counterflow dataset; refusing to replace it", file=str(self.target)
+            )
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:12]}"
         self.tmp.mkdir()
@@ -147,8 +155,7 @@ class DatasetWriter:
         t = sch.table(name)
         data = data.select(t.arrow_schema().names).cast(t.arrow_schema())
         rel = f"{name}.parquet"
-        pq.write_table(data, self.tmp / rel, row_group_size=1_000_000,
-                       **_parquet_options(t, self.compression))
+        pq.write_table(data, self.tmp / rel, row_group_size=1_000_000, **_parquet_options(t, self.compression))
         self._register(name, rel, data.num_rows)
 
     def parts(self, name: str, rows_per_file: int | None = None) -> PartWriter:
@@ -178,8 +185,7 @@ class DatasetWriter:
             "tables": tables,
         }
         tmp_manifest = self.tmp / (MANIFEST + ".part")
-        tmp_manifest.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n",
-                                encoding="utf-8")
+        tmp_manifest.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         os.replace(tmp_manifest, self.tmp / MANIFEST)
         old = None
         if self.target.exists():

@@ -18,9 +18,30 @@ TYPOLOGY = {c: i for i, c in enumerate(vocab.TYPOLOGIES)}
 
 # Memos people write on P2P payments, by the sender's country.
 MEMOS: tuple[str, ...] = (
-    "dinner", "rent", "groceries", "tickets", "birthday", "gas", "thanks!", "pizza", "utilities",
-    "drinks", "concert", "babysitting", "renta", "comida", "gracias", "cumpleaños", "la tanda",
-    "饭钱", "红包", "房租", "AA", "party", "loan payback", "uber",
+    "dinner",
+    "rent",
+    "groceries",
+    "tickets",
+    "birthday",
+    "gas",
+    "thanks!",
+    "pizza",
+    "utilities",
+    "drinks",
+    "concert",
+    "babysitting",
+    "renta",
+    "comida",
+    "gracias",
+    "cumpleaños",
+    "la tanda",
+    "饭钱",
+    "红包",
+    "房租",
+    "AA",
+    "party",
+    "loan payback",
+    "uber",
 )
 MEMO_POOLS: dict[str, np.ndarray] = {
     "US": np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 20, 21, 22, 23]),
@@ -32,14 +53,31 @@ MEMO_POOLS: dict[str, np.ndarray] = {
 }
 
 _INT_COLS = {
-    "ts": np.int64, "src": np.int64, "dst": np.int64, "amount_paid": np.float64,
-    "cur_paid": np.int8, "amount_received": np.float64, "cur_received": np.int8,
-    "channel": np.int8, "txn_type": np.int8, "location": np.int32, "shipment": np.int64,
-    "memo": np.int16, "illicit": np.bool_, "typology": np.int8, "case": np.int64,
+    "ts": np.int64,
+    "src": np.int64,
+    "dst": np.int64,
+    "amount_paid": np.float64,
+    "cur_paid": np.int8,
+    "amount_received": np.float64,
+    "cur_received": np.int8,
+    "channel": np.int8,
+    "txn_type": np.int8,
+    "location": np.int32,
+    "shipment": np.int64,
+    "memo": np.int16,
+    "illicit": np.bool_,
+    "typology": np.int8,
+    "case": np.int64,
 }
 _DEFAULTS = {
-    "src": -1, "dst": -1, "location": -1, "shipment": -1, "memo": -1, "illicit": False,
-    "typology": -1, "case": -1,
+    "src": -1,
+    "dst": -1,
+    "location": -1,
+    "shipment": -1,
+    "memo": -1,
+    "illicit": False,
+    "typology": -1,
+    "case": -1,
 }
 
 
@@ -50,15 +88,26 @@ class TxnRows:
         self._parts: dict[str, list[np.ndarray]] = {k: [] for k in _INT_COLS}
         self.n = 0
 
-    def add(self, *, ts: np.ndarray, amount_paid: np.ndarray, cur_paid: np.ndarray | int,
-            channel: np.ndarray | int, txn_type: np.ndarray | int,
-            amount_received: np.ndarray | None = None, cur_received: np.ndarray | int | None = None,
-            **optional: np.ndarray | int | bool) -> None:
+    def add(
+        self,
+        *,
+        ts: np.ndarray,
+        amount_paid: np.ndarray,
+        cur_paid: np.ndarray | int,
+        channel: np.ndarray | int,
+        txn_type: np.ndarray | int,
+        amount_received: np.ndarray | None = None,
+        cur_received: np.ndarray | int | None = None,
+        **optional: np.ndarray | int | bool,
+    ) -> None:
         n = len(ts)
         if n == 0:
             return
         cols: dict[str, object] = {
-            "ts": ts, "amount_paid": amount_paid, "cur_paid": cur_paid, "channel": channel,
+            "ts": ts,
+            "amount_paid": amount_paid,
+            "cur_paid": cur_paid,
+            "channel": channel,
             "txn_type": txn_type,
             "amount_received": amount_paid if amount_received is None else amount_received,
             "cur_received": cur_paid if cur_received is None else cur_received,
@@ -78,10 +127,7 @@ class TxnRows:
         self.n += n
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {
-            k: (np.concatenate(v) if v else np.empty(0, dtype=_INT_COLS[k]))
-            for k, v in self._parts.items()
-        }
+        return {k: (np.concatenate(v) if v else np.empty(0, dtype=_INT_COLS[k])) for k, v in self._parts.items()}
 
 
 def _dict_col(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
@@ -106,27 +152,31 @@ def to_arrow(cols: dict[str, np.ndarray], first_txn_id: int) -> tuple[pa.Table, 
         pa.array(memo_codes.astype(np.int8), mask=memo_mask if memo_mask.any() else None),
         pa.array(MEMOS, pa.string()),
     )
-    txns = pa.table({
-        "txn_id": txn_id,
-        "ts": pa.array(cols["ts"] * 1000, type=pa.timestamp("ms")),
-        "src_account": _nullable(cols["src"], pa.int64()),
-        "dst_account": _nullable(cols["dst"], pa.int64()),
-        "amount_paid": cols["amount_paid"],
-        "currency_paid": _dict_col(cols["cur_paid"], vocab.CURRENCIES),
-        "amount_received": cols["amount_received"],
-        "currency_received": _dict_col(cols["cur_received"], vocab.CURRENCIES),
-        "channel": _dict_col(cols["channel"], vocab.CHANNELS),
-        "txn_type": _dict_col(cols["txn_type"], vocab.TXN_TYPES),
-        "location_id": _nullable(cols["location"], pa.int32()),
-        "shipment_id": _nullable(cols["shipment"], pa.int64()),
-        "memo": memo,
-    })
-    labels = pa.table({
-        "txn_id": txn_id,
-        "is_illicit": cols["illicit"],
-        "typology": _dict_col(cols["typology"], vocab.TYPOLOGIES),
-        "case_id": _nullable(cols["case"], pa.int64()),
-    })
+    txns = pa.table(
+        {
+            "txn_id": txn_id,
+            "ts": pa.array(cols["ts"] * 1000, type=pa.timestamp("ms")),
+            "src_account": _nullable(cols["src"], pa.int64()),
+            "dst_account": _nullable(cols["dst"], pa.int64()),
+            "amount_paid": cols["amount_paid"],
+            "currency_paid": _dict_col(cols["cur_paid"], vocab.CURRENCIES),
+            "amount_received": cols["amount_received"],
+            "currency_received": _dict_col(cols["cur_received"], vocab.CURRENCIES),
+            "channel": _dict_col(cols["channel"], vocab.CHANNELS),
+            "txn_type": _dict_col(cols["txn_type"], vocab.TXN_TYPES),
+            "location_id": _nullable(cols["location"], pa.int32()),
+            "shipment_id": _nullable(cols["shipment"], pa.int64()),
+            "memo": memo,
+        }
+    )
+    labels = pa.table(
+        {
+            "txn_id": txn_id,
+            "is_illicit": cols["illicit"],
+            "typology": _dict_col(cols["typology"], vocab.TYPOLOGIES),
+            "case_id": _nullable(cols["case"], pa.int64()),
+        }
+    )
     return txns, labels
 
 

@@ -60,8 +60,9 @@ class SimulationResult:
     manifest: dict[str, Any]
 
 
-def simulate(scenario: Scenario, seed: int, out: str | Path, *, overwrite: bool = False,
-             progress: Progress | None = None) -> SimulationResult:
+def simulate(
+    scenario: Scenario, seed: int, out: str | Path, *, overwrite: bool = False, progress: Progress | None = None
+) -> SimulationResult:
     t0 = time.perf_counter()
     report = progress or (lambda stage, done, total: None)
     with DatasetWriter(out, overwrite=overwrite, compression=scenario.output.compression) as w:

@@ -132,8 +132,9 @@ def build_population(scenario: Scenario, seed: int) -> Population:
     return Population(persons, biz, accounts, banks, scenario.start_date)
 
 
-def _build_businesses(scenario: Scenario, rng: np.random.Generator,
-                      cities: dict[int, tuple[np.ndarray, np.ndarray]]) -> Businesses:
+def _build_businesses(
+    scenario: Scenario, rng: np.random.Generator, cities: dict[int, tuple[np.ndarray, np.ndarray]]
+) -> Businesses:
     n = scenario.population.businesses
     country = _draw_countries(scenario.business_countries, n, rng)
     weights = np.array([ind.weight for ind in INDUSTRIES])
@@ -152,14 +153,20 @@ def _build_businesses(scenario: Scenario, rng: np.random.Generator,
     size = (rng.pareto(1.3, n) + 1.0).astype(np.float64)
     registration = (rng.exponential(9 * 365, n) + 60).astype(np.int32)
     return Businesses(
-        party_id=opaque_ids(BUSINESSES, np.arange(n)), country=country, city=city,
-        industry=industry, size=size, account=np.full(n, -1, np.int64),
-        usd_account=np.full(n, -1, np.int64), registration=registration,
+        party_id=opaque_ids(BUSINESSES, np.arange(n)),
+        country=country,
+        city=city,
+        industry=industry,
+        size=size,
+        account=np.full(n, -1, np.int64),
+        usd_account=np.full(n, -1, np.int64),
+        registration=registration,
     )
 
 
-def _choose(weights_by_group: dict[int, tuple[np.ndarray, np.ndarray]], group: np.ndarray,
-            rng: np.random.Generator) -> np.ndarray:
+def _choose(
+    weights_by_group: dict[int, tuple[np.ndarray, np.ndarray]], group: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """For each element, an item of its group drawn by weight; -1 where the group is empty."""
     out = np.full(len(group), -1, dtype=np.int64)
     for g in np.unique(group):
@@ -180,8 +187,9 @@ def _group_items(mask: np.ndarray, group: np.ndarray, weight: np.ndarray) -> dic
     return out
 
 
-def _build_persons(scenario: Scenario, rng: np.random.Generator,
-                   cities: dict[int, tuple[np.ndarray, np.ndarray]], biz: Businesses) -> Persons:
+def _build_persons(
+    scenario: Scenario, rng: np.random.Generator, cities: dict[int, tuple[np.ndarray, np.ndarray]], biz: Businesses
+) -> Persons:
     n = scenario.population.persons
     b = scenario.behaviour
     country = _draw_countries(scenario.residence, n, rng)
@@ -206,7 +214,9 @@ def _build_persons(scenario: Scenario, rng: np.random.Generator,
     occupation[students] = OCC_INDEX["student"]
     lo = np.array([o.min_age for o in OCCUPATIONS])[occupation]
     hi = np.array([o.max_age for o in OCCUPATIONS])[occupation]
-    age = (lo + rng.beta(1.6, 2.2, n) * (np.minimum(hi, 66 + 24 * (occupation == OCC_INDEX["retiree"])) - lo)).astype(np.int16)
+    age = (lo + rng.beta(1.6, 2.2, n) * (np.minimum(hi, 66 + 24 * (occupation == OCC_INDEX["retiree"])) - lo)).astype(
+        np.int16
+    )
     age[occupation == OCC_INDEX["retiree"]] = np.maximum(age[occupation == OCC_INDEX["retiree"]], 62)
     age[students] = rng.integers(18, 29, len(students))
 
@@ -218,7 +228,7 @@ def _build_persons(scenario: Scenario, rng: np.random.Generator,
     usd_to_local = 1.0 / np.array([START_USD[c] for c in _CUR_OF_COUNTRY])[country]
     salary_usd = np.array([o.salary_usd for o in OCCUPATIONS])[occupation]
     annual_local = salary_usd * price * usd_to_local * rng.lognormal(0, 0.35, n)
-    sched_p = {"US": (.45, .2, .35), "CA": (.6, .2, .2), "MX": (.1, .8, .1)}
+    sched_p = {"US": (0.45, 0.2, 0.35), "CA": (0.6, 0.2, 0.2), "MX": (0.1, 0.8, 0.1)}
     pay_schedule = np.full(n, 2, dtype=np.int8)
     for code, p in sched_p.items():
         m = country == COUNTRY_INDEX[code]
@@ -255,14 +265,29 @@ def _build_persons(scenario: Scenario, rng: np.random.Generator,
         university[students] = _choose(unis, np.full(len(students), COUNTRY_INDEX["US"]), rng)
 
     return Persons(
-        party_id=opaque_ids(PERSONS, np.arange(n)), country=country, nationality=nationality,
-        city=city, age=age, occupation=occupation, employer=employer, net_pay=net_pay,
-        pay_schedule=pay_schedule, pay_phase=rng.integers(0, 2, n).astype(np.int8),
-        checking=np.full(n, -1, np.int64), savings=np.full(n, -1, np.int64),
-        wallet=np.full(n, -1, np.int64), card_rate=card_rate,
+        party_id=opaque_ids(PERSONS, np.arange(n)),
+        country=country,
+        nationality=nationality,
+        city=city,
+        age=age,
+        occupation=occupation,
+        employer=employer,
+        net_pay=net_pay,
+        pay_schedule=pay_schedule,
+        pay_phase=rng.integers(0, 2, n).astype(np.int8),
+        checking=np.full(n, -1, np.int64),
+        savings=np.full(n, -1, np.int64),
+        wallet=np.full(n, -1, np.int64),
+        card_rate=card_rate,
         cash_paid=np.isin(occupation, list(_CASH_PAID)) & (rng.random(n) < 0.5),
-        contacts=contacts, rent=rent, rent_day=rent_day, landlord=landlord,
-        remit_to=remit_to, remit_day=remit_day, parent=parent, university=university,
+        contacts=contacts,
+        rent=rent,
+        rent_day=rent_day,
+        landlord=landlord,
+        remit_to=remit_to,
+        remit_day=remit_day,
+        parent=parent,
+        university=university,
     )
 
 
@@ -278,12 +303,15 @@ def _contacts(country: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     span = np.maximum(ends - starts, 1)
     contacts = starts[:, None] + (contacts - starts[:, None]) % span[:, None]
     contacts[:, 4] = starts + rng.integers(0, 1 << 30, n) % span
-    contacts[contacts == idx[:, None]] = ((contacts - starts[:, None] + 1) % span[:, None] + starts[:, None])[contacts == idx[:, None]]
+    contacts[contacts == idx[:, None]] = ((contacts - starts[:, None] + 1) % span[:, None] + starts[:, None])[
+        contacts == idx[:, None]
+    ]
     return contacts.astype(np.int64)
 
 
-def _build_accounts(scenario: Scenario, rng: np.random.Generator, p: Persons,
-                    biz: Businesses, banks: tuple[Bank, ...]) -> Accounts:
+def _build_accounts(
+    scenario: Scenario, rng: np.random.Generator, p: Persons, biz: Businesses, banks: tuple[Bank, ...]
+) -> Accounts:
     from counterflow.dataset.vocab import ACCOUNT_TYPES
 
     at = {t: i for i, t in enumerate(ACCOUNT_TYPES)}
@@ -319,8 +347,9 @@ def _build_accounts(scenario: Scenario, rng: np.random.Generator, p: Persons,
     p.savings[savers] = add(0, savers, p_bank[savers], "savings", tenure[savers] * rng.random(len(savers)))
     if exchange > 0:
         crypto = all_p[(rng.random(n) < scenario.behaviour.crypto_user_share) & (p.age < 60)]
-        p.wallet[crypto] = add(0, crypto, np.full(len(crypto), exchange), "wallet",
-                               rng.integers(30, 4 * 365, len(crypto)))
+        p.wallet[crypto] = add(
+            0, crypto, np.full(len(crypto), exchange), "wallet", rng.integers(30, 4 * 365, len(crypto))
+        )
     nb = len(biz)
     all_b = np.arange(nb)
     b_bank = _choose(by_country, biz.country, rng)
@@ -328,8 +357,9 @@ def _build_accounts(scenario: Scenario, rng: np.random.Generator, p: Persons,
     biz.usd_account[:] = biz.account
     trader_codes = ("325199", "325412", "424690", "424210", "423690", "334220", "424350", "488510")
     traders = all_b[np.isin(biz.industry, [IND_INDEX[c] for c in trader_codes]) & (biz.country != COUNTRY_INDEX["US"])]
-    biz.usd_account[traders] = add(1, traders, b_bank[traders], "foreign_currency",
-                                   np.minimum(biz.registration[traders], 3 * 365))
+    biz.usd_account[traders] = add(
+        1, traders, b_bank[traders], "foreign_currency", np.minimum(biz.registration[traders], 3 * 365)
+    )
     bank_arr = np.concatenate(bank)
     types = np.concatenate(atype)
     currency = np.array([bank_cur[int(bk)] for bk in bank_arr], dtype=object)
@@ -338,6 +368,10 @@ def _build_accounts(scenario: Scenario, rng: np.random.Generator, p: Persons,
     currency[wallets] = np.where(rng.random(int(wallets.sum())) < 0.7, "USDT", "BTC")
     return Accounts(
         account_id=opaque_ids(ACCOUNTS, np.arange(len(bank_arr))),
-        owner_kind=np.concatenate(owner_kind), owner=np.concatenate(owner), bank=bank_arr,
-        account_type=types, currency=currency, open_days_before=np.concatenate(opened),
+        owner_kind=np.concatenate(owner_kind),
+        owner=np.concatenate(owner),
+        bank=bank_arr,
+        account_type=types,
+        currency=currency,
+        open_days_before=np.concatenate(opened),
     )

@@ -28,40 +28,56 @@ PARTY_CHUNK = 100_000
 
 def places_table() -> pa.Table:
     ps = geo.places()
-    return pa.table({
-        "place_id": pa.array([p.place_id for p in ps], pa.int32()),
-        "kind": [p.kind for p in ps], "name": [p.name for p in ps],
-        "country": [p.country for p in ps], "state": [p.state for p in ps],
-        "lat": pa.array([p.lat for p in ps], pa.float64()), "lon": pa.array([p.lon for p in ps], pa.float64()),
-    })
+    return pa.table(
+        {
+            "place_id": pa.array([p.place_id for p in ps], pa.int32()),
+            "kind": [p.kind for p in ps],
+            "name": [p.name for p in ps],
+            "country": [p.country for p in ps],
+            "state": [p.state for p in ps],
+            "lat": pa.array([p.lat for p in ps], pa.float64()),
+            "lon": pa.array([p.lon for p in ps], pa.float64()),
+        }
+    )
 
 
 def banks_table(pop: Population) -> pa.Table:
     bs = pop.banks
-    return pa.table({
-        "bank_id": pa.array([b.bank_id for b in bs], pa.int32()), "name": [b.name for b in bs],
-        "country": [b.country for b in bs], "kind": [b.kind for b in bs], "bic": [b.bic for b in bs],
-        "currency": [b.currency for b in bs],
-    })
+    return pa.table(
+        {
+            "bank_id": pa.array([b.bank_id for b in bs], pa.int32()),
+            "name": [b.name for b in bs],
+            "country": [b.country for b in bs],
+            "kind": [b.kind for b in bs],
+            "bic": [b.bic for b in bs],
+            "currency": [b.currency for b in bs],
+        }
+    )
 
 
 def fx_table(ctx: Context) -> pa.Table:
     days = ctx.scenario.days
     dates = [ctx.scenario.start_date + dt.timedelta(days=i) for i in range(days)]
     cur_idx = [vocab.CURRENCIES.index(c) for c in CURRENCY_CODES]
-    return pa.table({
-        "date": pa.array(np.repeat(np.array(dates, dtype="datetime64[D]"), len(cur_idx))),
-        "currency": list(CURRENCY_CODES) * days,
-        "usd_per_unit": np.round(ctx.usd[:, cur_idx].ravel(), 8),
-    })
+    return pa.table(
+        {
+            "date": pa.array(np.repeat(np.array(dates, dtype="datetime64[D]"), len(cur_idx))),
+            "currency": list(CURRENCY_CODES) * days,
+            "usd_per_unit": np.round(ctx.usd[:, cur_idx].ravel(), 8),
+        }
+    )
 
 
 def goods_table() -> pa.Table:
-    return pa.table({
-        "hs_code": [g.hs_code for g in GOODS], "description": [g.description for g in GOODS],
-        "unit": [g.unit for g in GOODS], "typical_unit_price_usd": [g.price_usd for g in GOODS],
-        "sector": [g.sector for g in GOODS],
-    })
+    return pa.table(
+        {
+            "hs_code": [g.hs_code for g in GOODS],
+            "description": [g.description for g in GOODS],
+            "unit": [g.unit for g in GOODS],
+            "typical_unit_price_usd": [g.price_usd for g in GOODS],
+            "sector": [g.sector for g in GOODS],
+        }
+    )
 
 
 def _dates(start: dt.date, days_before: np.ndarray) -> pa.Array:
@@ -100,22 +116,29 @@ def person_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
             phone[m] = nm.phones(code, int(m.sum()), rng)
             address[m] = nm.street_addresses(code, int(m.sum()), rng)
         birth = p.age[idx].astype(np.int64) * 365 + rng.integers(0, 365, hi - lo)
-        yield pa.table({
-            "party_id": p.party_id[idx], "kind": ["person"] * (hi - lo), "name": name.tolist(),
-            "given_name": given.tolist(), "family_name": family.tolist(),
-            "country": [geo.COUNTRY_CODES[c] for c in p.country[idx]],
-            "nationality": [geo.COUNTRY_CODES[c] for c in p.nationality[idx]],
-            "birth_date": _dates(pop.start, birth),
-            "occupation": [OCCUPATION_NAMES[o] for o in p.occupation[idx]],
-            "industry_code": pa.nulls(hi - lo, pa.string()),
-            "registration_date": pa.nulls(hi - lo, pa.date32()),
-            "tax_id": pa.nulls(hi - lo, pa.string()),
-            "trade_names": pa.nulls(hi - lo, pa.list_(pa.string())),
-            "has_website": pa.nulls(hi - lo, pa.bool_()),
-            "phone": phone.tolist(), "email": email.tolist(), "address": address.tolist(),
-            "city_id": pa.array(p.city[idx], pa.int32()),
-            "state": [city_state[int(c)] for c in p.city[idx]],
-        })
+        yield pa.table(
+            {
+                "party_id": p.party_id[idx],
+                "kind": ["person"] * (hi - lo),
+                "name": name.tolist(),
+                "given_name": given.tolist(),
+                "family_name": family.tolist(),
+                "country": [geo.COUNTRY_CODES[c] for c in p.country[idx]],
+                "nationality": [geo.COUNTRY_CODES[c] for c in p.nationality[idx]],
+                "birth_date": _dates(pop.start, birth),
+                "occupation": [OCCUPATION_NAMES[o] for o in p.occupation[idx]],
+                "industry_code": pa.nulls(hi - lo, pa.string()),
+                "registration_date": pa.nulls(hi - lo, pa.date32()),
+                "tax_id": pa.nulls(hi - lo, pa.string()),
+                "trade_names": pa.nulls(hi - lo, pa.list_(pa.string())),
+                "has_website": pa.nulls(hi - lo, pa.bool_()),
+                "phone": phone.tolist(),
+                "email": email.tolist(),
+                "address": address.tolist(),
+                "city_id": pa.array(p.city[idx], pa.int32()),
+                "state": [city_state[int(c)] for c in p.city[idx]],
+            }
+        )
 
 
 def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
@@ -142,25 +165,39 @@ def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
             address[m] = nm.street_addresses(code, int(m.sum()), rng)
         website = rng.random(n) < np.clip(0.45 + 0.1 * np.log(b.size[idx]), 0, 0.98)
         domains = [_domain(x) for x in name]
-        email = [f"info@{dom}" if w else f"{dom.split('.')[0]}{i % 97}@gmail.com"
-                 for i, (dom, w) in enumerate(zip(domains, website))]
+        email = [
+            f"info@{dom}" if w else f"{dom.split('.')[0]}{i % 97}@gmail.com"
+            for i, (dom, w) in enumerate(zip(domains, website))
+        ]
         # A minority trade under one or two other names, as real firms do.
         n_dba = rng.choice(3, size=n, p=[0.85, 0.12, 0.03])
-        dba = [None if j == 0 else [f"{name[i].split(' ')[0]} {w}" for w in ("Trading", "Group")[:j]]
-               for i, j in enumerate(n_dba)]
-        yield pa.table({
-            "party_id": b.party_id[idx], "kind": ["business"] * n, "name": name.tolist(),
-            "given_name": pa.nulls(n, pa.string()), "family_name": pa.nulls(n, pa.string()),
-            "country": [geo.COUNTRY_CODES[c] for c in b.country[idx]],
-            "nationality": pa.nulls(n, pa.string()), "birth_date": pa.nulls(n, pa.date32()),
-            "occupation": pa.nulls(n, pa.string()),
-            "industry_code": [INDUSTRIES[i].code for i in b.industry[idx]],
-            "registration_date": _dates(pop.start, b.registration[idx]),
-            "tax_id": tax.tolist(), "trade_names": pa.array(dba, pa.list_(pa.string())),
-            "has_website": website, "phone": phone.tolist(), "email": email,
-            "address": address.tolist(), "city_id": pa.array(b.city[idx], pa.int32()),
-            "state": [city_state[int(c)] for c in b.city[idx]],
-        })
+        dba = [
+            None if j == 0 else [f"{name[i].split(' ')[0]} {w}" for w in ("Trading", "Group")[:j]]
+            for i, j in enumerate(n_dba)
+        ]
+        yield pa.table(
+            {
+                "party_id": b.party_id[idx],
+                "kind": ["business"] * n,
+                "name": name.tolist(),
+                "given_name": pa.nulls(n, pa.string()),
+                "family_name": pa.nulls(n, pa.string()),
+                "country": [geo.COUNTRY_CODES[c] for c in b.country[idx]],
+                "nationality": pa.nulls(n, pa.string()),
+                "birth_date": pa.nulls(n, pa.date32()),
+                "occupation": pa.nulls(n, pa.string()),
+                "industry_code": [INDUSTRIES[i].code for i in b.industry[idx]],
+                "registration_date": _dates(pop.start, b.registration[idx]),
+                "tax_id": tax.tolist(),
+                "trade_names": pa.array(dba, pa.list_(pa.string())),
+                "has_website": website,
+                "phone": phone.tolist(),
+                "email": email,
+                "address": address.tolist(),
+                "city_id": pa.array(b.city[idx], pa.int32()),
+                "state": [city_state[int(c)] for c in b.city[idx]],
+            }
+        )
 
 
 def _domain(name: str) -> str:
@@ -173,30 +210,48 @@ def _domain(name: str) -> str:
 
 def accounts_table(pop: Population, seed: int) -> pa.Table:
     a, p, b = pop.accounts, pop.persons, pop.businesses
-    party = np.where(a.owner_kind == 0, p.party_id[np.minimum(a.owner, len(p) - 1)],
-                     b.party_id[np.minimum(a.owner, len(b) - 1)])
+    party = np.where(
+        a.owner_kind == 0, p.party_id[np.minimum(a.owner, len(p) - 1)], b.party_id[np.minimum(a.owner, len(b) - 1)]
+    )
     rng = rng_for(seed, "account-numbers")
     numbers = rng.integers(10**9, 10**12, len(a.account_id))
-    return pa.table({
-        "account_id": a.account_id, "party_id": party, "bank_id": pa.array(a.bank, pa.int32()),
-        "account_number": [f"{bk:03d}{x:012d}" for bk, x in zip(a.bank, numbers)],
-        "account_type": [vocab.ACCOUNT_TYPES[t] for t in a.account_type],
-        "currency": a.currency.tolist(),
-        "open_date": _dates(pop.start, a.open_days_before),
-    })
+    return pa.table(
+        {
+            "account_id": a.account_id,
+            "party_id": party,
+            "bank_id": pa.array(a.bank, pa.int32()),
+            "account_number": [f"{bk:03d}{x:012d}" for bk, x in zip(a.bank, numbers)],
+            "account_type": [vocab.ACCOUNT_TYPES[t] for t in a.account_type],
+            "currency": a.currency.tolist(),
+            "open_date": _dates(pop.start, a.open_days_before),
+        }
+    )
 
 
 def party_labels_table(party_ids: np.ndarray) -> pa.Table:
     n = len(party_ids)
     role = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int8)), pa.array(vocab.ROLES))
     typ = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int8()), pa.array(vocab.TYPOLOGIES))
-    return pa.table({"party_id": party_ids, "is_illicit": np.zeros(n, bool), "role": role,
-                     "typology": typ, "case_id": pa.nulls(n, pa.int64())})
+    return pa.table(
+        {
+            "party_id": party_ids,
+            "is_illicit": np.zeros(n, bool),
+            "role": role,
+            "typology": typ,
+            "case_id": pa.nulls(n, pa.int64()),
+        }
+    )
 
 
 def shipment_labels_table(shipments: pa.Table) -> pa.Table:
     n = shipments.num_rows
     typ = pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int8()), pa.array(vocab.TYPOLOGIES))
-    return pa.table({"shipment_id": shipments["shipment_id"], "is_illicit": np.zeros(n, bool),
-                     "actual_hs_code": shipments["hs_code"], "typology": typ,
-                     "case_id": pa.nulls(n, pa.int64())})
+    return pa.table(
+        {
+            "shipment_id": shipments["shipment_id"],
+            "is_illicit": np.zeros(n, bool),
+            "actual_hs_code": shipments["hs_code"],
+            "typology": typ,
+            "case_id": pa.nulls(n, pa.int64()),
+        }
+    )

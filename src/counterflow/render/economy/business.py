@@ -14,7 +14,7 @@ def b2b(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     if not d.is_business_day:
         return
     b = ctx.pop.businesses
-    cum = ctx.prepared("b2b_cum", lambda c: np.cumsum(c.pop.businesses.size ** 0.8))
+    cum = ctx.prepared("b2b_cum", lambda c: np.cumsum(c.pop.businesses.size**0.8))
     rate = ctx.scenario.behaviour.b2b_payments_per_business_per_month / 21.7
     n = rng.poisson(len(b) * rate)
     if n == 0:
@@ -31,17 +31,29 @@ def b2b(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     cross = c_from != c_to
     local = 2500.0 * PRICE[c_from] * b.size[payer] ** 0.3 / ctx.usd[d.index, COUNTRY_CUR[c_from]]
     amount = np.round(local * rng.lognormal(0, 1.0, len(payer)), 2)
-    domestic_channel = rng.choice(np.array([CHAN["ACH"], CHAN["WIRE"], CHAN["CHEQUE"]]), len(payer), p=[0.6, 0.25, 0.15])
+    domestic_channel = rng.choice(
+        np.array([CHAN["ACH"], CHAN["WIRE"], CHAN["CHEQUE"]]), len(payer), p=[0.6, 0.25, 0.15]
+    )
     channel = np.where(cross, CHAN["WIRE"], domestic_channel)
     # Cross-border payments leave from the payer's USD account when it has one.
     src = np.where(cross, b.usd_account[payer], b.account[payer])
     cur_paid = np.where(cross & (b.usd_account[payer] != b.account[payer]), COUNTRY_CUR[0], COUNTRY_CUR[c_from])
-    amount = np.where(cur_paid != COUNTRY_CUR[c_from], np.round(amount * ctx.usd[d.index, COUNTRY_CUR[c_from]], 2), amount)
+    amount = np.where(
+        cur_paid != COUNTRY_CUR[c_from], np.round(amount * ctx.usd[d.index, COUNTRY_CUR[c_from]], 2), amount
+    )
     cur_recv = COUNTRY_CUR[c_to]
     received = np.where(cur_paid == cur_recv, amount, ctx.convert(d.index, amount, cur_paid, cur_recv, 0.005))
-    rows.add(ts=times(d, "office", len(payer), rng), src=src, dst=b.account[payee],
-             amount_paid=amount, cur_paid=cur_paid, amount_received=received,
-             cur_received=cur_recv, channel=channel, txn_type=TYPE["b2b_payment"])
+    rows.add(
+        ts=times(d, "office", len(payer), rng),
+        src=src,
+        dst=b.account[payee],
+        amount_paid=amount,
+        cur_paid=cur_paid,
+        amount_received=received,
+        cur_received=cur_recv,
+        channel=channel,
+        txn_type=TYPE["b2b_payment"],
+    )
 
 
 def cash_takings(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
@@ -50,7 +62,9 @@ def cash_takings(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) 
     if d.weekday == 6:
         return
     b = ctx.pop.businesses
-    share = ctx.prepared("cash_share", lambda c: np.array([ind.cash_share for ind in INDUSTRIES])[c.pop.businesses.industry])
+    share = ctx.prepared(
+        "cash_share", lambda c: np.array([ind.cash_share for ind in INDUSTRIES])[c.pop.businesses.industry]
+    )
     heavy = ctx.prepared("cash_heavy", lambda c: np.flatnonzero(share > 0.2))
     who = heavy[rng.random(len(heavy)) < 0.6]
     if len(who) == 0:
@@ -58,6 +72,12 @@ def cash_takings(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) 
     c = b.country[who]
     local = 900.0 * PRICE[c] * b.size[who] ** 0.5 * share[who] / 0.3 / ctx.usd[d.index, COUNTRY_CUR[c]]
     amount = np.round(local * rng.lognormal(0, 0.5, len(who)), 0)
-    rows.add(ts=times(d, "branch", len(who), rng), dst=b.account[who], amount_paid=amount,
-             cur_paid=COUNTRY_CUR[c], channel=CHAN["CASH"], txn_type=TYPE["cash_deposit"],
-             location=b.city[who])
+    rows.add(
+        ts=times(d, "branch", len(who), rng),
+        dst=b.account[who],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[c],
+        channel=CHAN["CASH"],
+        txn_type=TYPE["cash_deposit"],
+        location=b.city[who],
+    )

@@ -33,9 +33,15 @@ class Context:
     def usd_to_local(self, day: int, cur: np.ndarray | int) -> np.ndarray:
         return 1.0 / self.usd[day, cur]
 
-    def convert(self, day: int, amount: np.ndarray, cur_from: np.ndarray | int,
-                cur_to: np.ndarray | int, spread: float | np.ndarray = 0.0,
-                decimals: int = 2) -> np.ndarray:
+    def convert(
+        self,
+        day: int,
+        amount: np.ndarray,
+        cur_from: np.ndarray | int,
+        cur_to: np.ndarray | int,
+        spread: float | np.ndarray = 0.0,
+        decimals: int = 2,
+    ) -> np.ndarray:
         """Amount in ``cur_to`` for ``amount`` in ``cur_from`` at the day's rate less a spread."""
         out = amount * self.usd[day, cur_from] / self.usd[day, cur_to] * (1.0 - spread)
         return np.round(out, decimals)

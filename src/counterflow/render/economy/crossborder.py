@@ -20,11 +20,12 @@ USD = CUR["USD"]
 
 def remittances(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     p = ctx.pop.persons
-    order, starts = ctx.prepared("remit", lambda c: by_day_of_month(
-        np.where(c.pop.persons.remit_to >= 0, c.pop.persons.remit_day, 0)))
-    due = order[starts[d.date.day]:starts[d.date.day + 1]]
+    order, starts = ctx.prepared(
+        "remit", lambda c: by_day_of_month(np.where(c.pop.persons.remit_to >= 0, c.pop.persons.remit_day, 0))
+    )
+    due = order[starts[d.date.day] : starts[d.date.day + 1]]
     # Some senders also send a second time mid-month.
-    extra = order[starts[(d.date.day + 14) % 28 + 1]:starts[(d.date.day + 14) % 28 + 2]]
+    extra = order[starts[(d.date.day + 14) % 28 + 1] : starts[(d.date.day + 14) % 28 + 2]]
     who = np.concatenate([due[p.remit_to[due] >= 0], extra[(p.remit_to[extra] >= 0) & (rng.random(len(extra)) < 0.3)]])
     who = who[rng.random(len(who)) < 0.85]
     if len(who) == 0:
@@ -37,9 +38,17 @@ def remittances(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -
     usd = np.maximum(usd, 20.0)
     cur_to = COUNTRY_CUR[p.country[to]]
     received = ctx.convert(d.index, usd, USD, cur_to, spread=np.where(to_mx, 0.02, 0.01))
-    rows.add(ts=times(d, "personal", len(who), rng), src=p.checking[who], dst=p.checking[to],
-             amount_paid=usd, cur_paid=USD, amount_received=received, cur_received=cur_to,
-             channel=np.where(to_mx, CHAN["MSB"], CHAN["WIRE"]), txn_type=TYPE["remittance"])
+    rows.add(
+        ts=times(d, "personal", len(who), rng),
+        src=p.checking[who],
+        dst=p.checking[to],
+        amount_paid=usd,
+        cur_paid=USD,
+        amount_received=received,
+        cur_received=cur_to,
+        channel=np.where(to_mx, CHAN["MSB"], CHAN["WIRE"]),
+        txn_type=TYPE["remittance"],
+    )
 
 
 def _students(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
@@ -59,23 +68,49 @@ def students(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> N
     if len(who):
         usd = np.round(rng.uniform(1500, 4000, len(who)), -2)
         paid = ctx.convert(d.index, usd, USD, cny, spread=-0.005)  # the parent pays the bank's spread
-        rows.add(ts=times(d, "office", len(who), rng), src=p.checking[p.parent[who]], dst=p.checking[who],
-                 amount_paid=paid, cur_paid=cny, amount_received=usd, cur_received=USD,
-                 channel=CHAN["WIRE"], txn_type=TYPE["family_support"])
-    if _is_tuition_day(d.date):
-        who = s[(p.university[s] >= 0) & (rng.random(len(s)) < 1 / 7)]  # spread over a week
+        rows.add(
+            ts=times(d, "office", len(who), rng),
+            src=p.checking[p.parent[who]],
+            dst=p.checking[who],
+            amount_paid=paid,
+            cur_paid=cny,
+            amount_received=usd,
+            cur_received=USD,
+            channel=CHAN["WIRE"],
+            txn_type=TYPE["family_support"],
+        )
+    k = _tuition_slot(d.date)
+    if k is not None:
+        # Each student's parent pays on one fixed business day of the tuition week.
+        who = s[(p.university[s] >= 0) & (dom % 5 == k)]
         if len(who):
             usd = np.round(rng.uniform(14000, 36000, len(who)), -1)
             paid = ctx.convert(d.index, usd, USD, cny, spread=-0.005)
-            rows.add(ts=times(d, "office", len(who), rng), src=p.checking[p.parent[who]],
-                     dst=b.account[p.university[who]], amount_paid=paid, cur_paid=cny,
-                     amount_received=usd, cur_received=USD, channel=CHAN["WIRE"],
-                     txn_type=TYPE["tuition"])
+            rows.add(
+                ts=times(d, "office", len(who), rng),
+                src=p.checking[p.parent[who]],
+                dst=b.account[p.university[who]],
+                amount_paid=paid,
+                cur_paid=cny,
+                amount_received=usd,
+                cur_received=USD,
+                channel=CHAN["WIRE"],
+                txn_type=TYPE["tuition"],
+            )
 
 
-def _is_tuition_day(day: dt.date) -> bool:
-    """Tuition is paid in the week before the fall (Aug 8-14) and spring (Jan 3-9) semesters."""
-    return (day.month == 8 and 8 <= day.day <= 14) or (day.month == 1 and 3 <= day.day <= 9)
+def _tuition_slot(day: dt.date) -> int | None:
+    """Which business day (0-4) of the tuition week ``day`` is, or None outside it.
+
+    Tuition is paid in the week before the fall (from Aug 8) and spring (from Jan 3) semesters.
+    """
+    if day.weekday() >= 5:
+        return None
+    for month, first in ((8, 8), (1, 3)):
+        start = dt.date(day.year, month, first)
+        if day.month == month and 0 <= (day - start).days < 7:
+            return sum((start + dt.timedelta(days=i)).weekday() < 5 for i in range((day - start).days))
+    return None
 
 
 def crypto(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
@@ -90,9 +125,17 @@ def crypto(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> Non
     paid = ctx.convert(d.index, usd, USD, cur_from)
     wallet_cur = ctx.prepared("wallet_cur", _wallet_currency)[who]
     received = ctx.convert(d.index, paid, cur_from, wallet_cur, 0.01, decimals=8)
-    rows.add(ts=times(d, "personal", len(who), rng), src=p.checking[who], dst=p.wallet[who],
-             amount_paid=paid, cur_paid=cur_from, amount_received=received,
-             cur_received=wallet_cur, channel=CHAN["CRYPTO"], txn_type=TYPE["crypto_purchase"])
+    rows.add(
+        ts=times(d, "personal", len(who), rng),
+        src=p.checking[who],
+        dst=p.wallet[who],
+        amount_paid=paid,
+        cur_paid=cur_from,
+        amount_received=received,
+        cur_received=wallet_cur,
+        channel=CHAN["CRYPTO"],
+        txn_type=TYPE["crypto_purchase"],
+    )
 
 
 def _wallet_currency(ctx: Context) -> np.ndarray:

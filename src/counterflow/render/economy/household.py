@@ -6,10 +6,15 @@ import numpy as np
 
 from counterflow.render.batch import CHAN, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
-from counterflow.render.ids import rng_for
 from counterflow.render.economy.context import (
-    COUNTRY_CUR, PRICE, Context, by_day_of_month, industry_mask, weighted_pick,
+    COUNTRY_CUR,
+    PRICE,
+    Context,
+    by_day_of_month,
+    industry_mask,
+    weighted_pick,
 )
+from counterflow.render.ids import rng_for
 
 
 def payroll(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
@@ -28,9 +33,15 @@ def payroll(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> No
     # Hourly workers' pay moves with hours worked; salaried pay does not.
     amount = np.round(p.net_pay[who] * np.where(p.cash_paid[who], rng.lognormal(0, 0.1, len(who)), 1.0), 2)
     employer = p.employer[who]
-    rows.add(ts=times(d, "batch", len(who), rng), src=ctx.pop.businesses.account[employer],
-             dst=p.checking[who], amount_paid=amount, cur_paid=COUNTRY_CUR[p.country[who]],
-             channel=CHAN["ACH"], txn_type=TYPE["payroll"])
+    rows.add(
+        ts=times(d, "batch", len(who), rng),
+        src=ctx.pop.businesses.account[employer],
+        dst=p.checking[who],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[p.country[who]],
+        channel=CHAN["ACH"],
+        txn_type=TYPE["payroll"],
+    )
 
 
 def _payroll_groups(ctx: Context) -> dict[tuple[int, int], np.ndarray]:
@@ -46,16 +57,25 @@ def _payroll_groups(ctx: Context) -> dict[tuple[int, int], np.ndarray]:
 
 def rent(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     p = ctx.pop.persons
-    order, starts = ctx.prepared("rent", lambda c: by_day_of_month(
-        np.where(c.pop.persons.landlord >= 0, c.pop.persons.rent_day, 0)))
-    who = order[starts[d.date.day]:starts[d.date.day + 1]]
+    order, starts = ctx.prepared(
+        "rent", lambda c: by_day_of_month(np.where(c.pop.persons.landlord >= 0, c.pop.persons.rent_day, 0))
+    )
+    who = order[starts[d.date.day] : starts[d.date.day + 1]]
     who = who[p.landlord[who] >= 0]
     if len(who) == 0:
         return
-    channel = np.where(rng.random(len(who)) < 0.75, CHAN["ACH"], np.where(rng.random(len(who)) < 0.6, CHAN["P2P"], CHAN["CHEQUE"]))
-    rows.add(ts=times(d, "personal", len(who), rng), src=p.checking[who],
-             dst=ctx.pop.businesses.account[p.landlord[who]], amount_paid=p.rent[who],
-             cur_paid=COUNTRY_CUR[p.country[who]], channel=channel, txn_type=TYPE["rent"])
+    channel = np.where(
+        rng.random(len(who)) < 0.75, CHAN["ACH"], np.where(rng.random(len(who)) < 0.6, CHAN["P2P"], CHAN["CHEQUE"])
+    )
+    rows.add(
+        ts=times(d, "personal", len(who), rng),
+        src=p.checking[who],
+        dst=ctx.pop.businesses.account[p.landlord[who]],
+        amount_paid=p.rent[who],
+        cur_paid=COUNTRY_CUR[p.country[who]],
+        channel=channel,
+        txn_type=TYPE["rent"],
+    )
 
 
 # Electricity varies with the season; phone and insurance are flat.
@@ -67,16 +87,22 @@ _BILL_SIGMA = np.array([0.25, 0.05, 0.02])
 def bills(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     prep = ctx.prepared("bills", _bill_plan)
     order, starts, person, kind, biller, base = prep
-    k = order[starts[d.date.day]:starts[d.date.day + 1]]
+    k = order[starts[d.date.day] : starts[d.date.day + 1]]
     if len(k) == 0:
         return
     p = ctx.pop.persons
     who = person[k]
     season = 1.0 + 0.25 * np.cos((d.date.month - 7.5) / 6 * np.pi) ** 2 * (kind[k] == 0)
     amount = np.round(base[k] * season * rng.lognormal(0, _BILL_SIGMA[kind[k]]), 2)
-    rows.add(ts=times(d, "batch", len(k), rng), src=p.checking[who],
-             dst=ctx.pop.businesses.account[biller[k]], amount_paid=amount,
-             cur_paid=COUNTRY_CUR[p.country[who]], channel=CHAN["ACH"], txn_type=TYPE["bill"])
+    rows.add(
+        ts=times(d, "batch", len(k), rng),
+        src=p.checking[who],
+        dst=ctx.pop.businesses.account[biller[k]],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[p.country[who]],
+        channel=CHAN["ACH"],
+        txn_type=TYPE["bill"],
+    )
 
 
 def _bill_plan(ctx: Context) -> tuple[np.ndarray, ...]:
@@ -119,6 +145,12 @@ def savings(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> No
     amount = np.round(p.net_pay[who] * periods * rng.uniform(0.03, 0.15, len(who)), -1)
     keep = amount > 0
     who, amount = who[keep], amount[keep]
-    rows.add(ts=times(d, "personal", len(who), rng), src=p.checking[who], dst=p.savings[who],
-             amount_paid=amount, cur_paid=COUNTRY_CUR[p.country[who]], channel=CHAN["ACH"],
-             txn_type=TYPE["savings_transfer"])
+    rows.add(
+        ts=times(d, "personal", len(who), rng),
+        src=p.checking[who],
+        dst=p.savings[who],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[p.country[who]],
+        channel=CHAN["ACH"],
+        txn_type=TYPE["savings_transfer"],
+    )

@@ -8,8 +8,8 @@ import numpy as np
 
 from counterflow.render.batch import CHAN, MEMO_POOLS, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
-from counterflow.render.ids import rng_for
 from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Alias, Context
+from counterflow.render.ids import rng_for
 from counterflow.world import geography as geo
 from counterflow.world.industries import INDUSTRIES
 
@@ -28,8 +28,11 @@ def _merchants(ctx: Context) -> dict[str, object]:
         sigma = np.array([ind.ticket_sigma for ind in INDUSTRIES])[b.industry[m]]
         local = ticket * PRICE[ci] / ctx.usd[0, COUNTRY_CUR[ci]]
         out[ci] = (m, Alias.build(b.size[m]), local * rng.lognormal(0, 0.3, len(m)), sigma)
-    return {"by_country": out, "payers": Alias.build(ctx.pop.persons.card_rate),
-            "total_rate": float(ctx.pop.persons.card_rate.sum())}
+    return {
+        "by_country": out,
+        "payers": Alias.build(ctx.pop.persons.card_rate),
+        "total_rate": float(ctx.pop.persons.card_rate.sum()),
+    }
 
 
 def card(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
@@ -54,9 +57,16 @@ def card(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     if not ok.all():
         who, c, merchant, median, sigma = who[ok], c[ok], merchant[ok], median[ok], sigma[ok]
     amount = np.maximum(np.round(median * np.exp(sigma * rng.standard_normal(len(who))), 2), 0.5)
-    rows.add(ts=times(d, "card", len(who), rng), src=p.checking[who], dst=b.account[merchant],
-             amount_paid=amount, cur_paid=COUNTRY_CUR[c], channel=CHAN["CARD"],
-             txn_type=TYPE["card_purchase"], location=b.city[merchant])
+    rows.add(
+        ts=times(d, "card", len(who), rng),
+        src=p.checking[who],
+        dst=b.account[merchant],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[c],
+        channel=CHAN["CARD"],
+        txn_type=TYPE["card_purchase"],
+        location=b.city[merchant],
+    )
 
 
 def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
@@ -84,9 +94,16 @@ def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
         m = has & (c == ci)
         pool = MEMO_POOLS[geo.COUNTRY_CODES[ci]]
         memo[m] = pool[rng.integers(0, len(pool), int(m.sum()))]
-    rows.add(ts=times(d, "personal", len(who), rng), src=p.checking[who], dst=p.checking[to],
-             amount_paid=amount, cur_paid=COUNTRY_CUR[c], channel=CHAN["P2P"],
-             txn_type=TYPE["p2p"], memo=memo)
+    rows.add(
+        ts=times(d, "personal", len(who), rng),
+        src=p.checking[who],
+        dst=p.checking[to],
+        amount_paid=amount,
+        cur_paid=COUNTRY_CUR[c],
+        channel=CHAN["P2P"],
+        txn_type=TYPE["p2p"],
+        memo=memo,
+    )
 
 
 _ATM_NOTE = np.array([20, 20, 100, 100, 100, 200])  # smallest note an ATM pays out, by country
@@ -104,18 +121,30 @@ def cash(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
         note = _ATM_NOTE[c]
         local = 120.0 * PRICE[c] / ctx.usd[d.index, COUNTRY_CUR[c]]
         amount = np.maximum(np.round(local * rng.lognormal(0, 0.6, n) / note), 1) * note
-        rows.add(ts=times(d, "personal", n, rng), src=p.checking[who], amount_paid=amount.astype(float),
-                 cur_paid=COUNTRY_CUR[c], channel=CHAN["CASH"], txn_type=TYPE["cash_withdrawal"],
-                 location=_travel(p.city[who], c, rng))
+        rows.add(
+            ts=times(d, "personal", n, rng),
+            src=p.checking[who],
+            amount_paid=amount.astype(float),
+            cur_paid=COUNTRY_CUR[c],
+            channel=CHAN["CASH"],
+            txn_type=TYPE["cash_withdrawal"],
+            location=_travel(p.city[who], c, rng),
+        )
     if d.weekday in (0, 4):  # tips and cash wages go in on Mondays and Fridays
         earners = ctx.prepared("cash_paid", lambda c: np.flatnonzero(c.pop.persons.cash_paid))
         who = earners[rng.random(len(earners)) < 0.45]
         c = p.country[who]
         local = 260.0 * PRICE[c] / ctx.usd[d.index, COUNTRY_CUR[c]]
         amount = np.round(local * rng.lognormal(0, 0.55, len(who)), 0)
-        rows.add(ts=times(d, "branch", len(who), rng), dst=p.checking[who], amount_paid=amount,
-                 cur_paid=COUNTRY_CUR[c], channel=CHAN["CASH"], txn_type=TYPE["cash_deposit"],
-                 location=p.city[who])
+        rows.add(
+            ts=times(d, "branch", len(who), rng),
+            dst=p.checking[who],
+            amount_paid=amount,
+            cur_paid=COUNTRY_CUR[c],
+            channel=CHAN["CASH"],
+            txn_type=TYPE["cash_deposit"],
+            location=p.city[who],
+        )
 
 
 def _travel(home: np.ndarray, country: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -19,7 +19,7 @@ from counterflow.render.batch import CHAN, CUR, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
 from counterflow.render.economy.context import Context, weighted_pick
 from counterflow.render.ids import DOCUMENTS, SHIPMENTS, opaque_ids, rng_for
-from counterflow.render.population import COUNTRY_INDEX, IND_INDEX
+from counterflow.render.population import IND_INDEX
 from counterflow.world import geography as geo
 from counterflow.world.goods import GOODS, SECTOR_OF_INDUSTRY
 
@@ -28,14 +28,29 @@ _SECTORS = ("chemical", "pharma", "electronics", "apparel", "equipment")
 # Mexican destination ports weighted after their share of container traffic (seeds: Manzanillo
 # and Lázaro Cárdenas dominate the Pacific, Veracruz the Gulf).
 _DEST_PORTS = {
-    "MX": (("Port of Manzanillo", 0.45), ("Port of Lázaro Cárdenas", 0.28),
-           ("Port of Veracruz", 0.17), ("Port of Ensenada", 0.07), ("Port of Mazatlán", 0.03)),
-    "US": (("Port of Los Angeles", 0.35), ("Port of Long Beach", 0.3), ("Port of Houston", 0.2),
-           ("Port of Philadelphia", 0.15)),
+    "MX": (
+        ("Port of Manzanillo", 0.45),
+        ("Port of Lázaro Cárdenas", 0.28),
+        ("Port of Veracruz", 0.17),
+        ("Port of Ensenada", 0.07),
+        ("Port of Mazatlán", 0.03),
+    ),
+    "US": (
+        ("Port of Los Angeles", 0.35),
+        ("Port of Long Beach", 0.3),
+        ("Port of Houston", 0.2),
+        ("Port of Philadelphia", 0.15),
+    ),
 }
 _ORIGIN_PORTS = {
-    "CN": ("Port of Shanghai", "Port of Shenzhen (Yantian)", "Port of Ningbo-Zhoushan",
-           "Port of Guangzhou (Nansha)", "Port of Tianjin", "Port of Qingdao"),
+    "CN": (
+        "Port of Shanghai",
+        "Port of Shenzhen (Yantian)",
+        "Port of Ningbo-Zhoushan",
+        "Port of Guangzhou (Nansha)",
+        "Port of Tianjin",
+        "Port of Qingdao",
+    ),
     "HK": ("Port of Hong Kong",),
     "IN": ("Port of Nhava Sheva", "Port of Chennai"),
     "US": ("Port of Los Angeles", "Port of Houston"),
@@ -89,11 +104,28 @@ def plan_trade(ctx: Context) -> TradePlan:
     n_orders = rng.poisson(sc.behaviour.shipments_per_trader_per_month * months * np.minimum(b.size[imp] ** 0.3, 4))
     buyer = np.repeat(imp, n_orders)
     order_day = rng.integers(0, sc.days, len(buyer))
-    cols: dict[str, list] = {k: [] for k in (
-        "order", "exporter", "importer", "good", "qty", "value", "mode", "origin", "transship",
-        "dest", "depart", "arrive", "forwarders", "dest_country", "origin_country")}
+    cols: dict[str, list] = {
+        k: []
+        for k in (
+            "order",
+            "exporter",
+            "importer",
+            "good",
+            "qty",
+            "value",
+            "mode",
+            "origin",
+            "transship",
+            "dest",
+            "depart",
+            "arrive",
+            "forwarders",
+            "dest_country",
+            "origin_country",
+        )
+    }
     good_sector = np.array([_SECTORS.index(g.sector) for g in GOODS])
-    for i, (who, od) in enumerate(zip(buyer, order_day)):
+    for who, od in zip(buyer, order_day):
         wanted = np.flatnonzero(sectors[who])
         sector = wanted[rng.integers(0, len(wanted))]
         pool = exporter_asia if country[who] == "US" or rng.random() < 0.85 else exporter_us
@@ -125,8 +157,12 @@ def plan_trade(ctx: Context) -> TradePlan:
         cols["mode"].append(mode)
         cols["origin_country"].append(o_c)
         cols["dest_country"].append(d_c)
-        cols["origin"].append(None if land or air else _place_id(_ORIGIN_PORTS[o_c][rng.integers(0, len(_ORIGIN_PORTS[o_c]))]))
-        cols["transship"].append(_place_id("Port of Hong Kong") if o_c == "CN" and mode == "sea" and rng.random() < 0.15 else None)
+        cols["origin"].append(
+            None if land or air else _place_id(_ORIGIN_PORTS[o_c][rng.integers(0, len(_ORIGIN_PORTS[o_c]))])
+        )
+        cols["transship"].append(
+            _place_id("Port of Hong Kong") if o_c == "CN" and mode == "sea" and rng.random() < 0.15 else None
+        )
         if land:
             cols["dest"].append(_place_id(_LAND[rng.integers(0, len(_LAND))]))
         elif air:
@@ -154,26 +190,59 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
     def date(x: int) -> dt.date:
         return start + dt.timedelta(days=int(x))
 
-    shipments = pa.table({
-        "shipment_id": sid, "exporter_id": exporter, "importer_id": importer, "consignee_id": importer,
-        "hs_code": [g.hs_code for g in goods], "goods_description": [g.description for g in goods],
-        "quantity": pick["qty"], "unit": [g.unit for g in goods], "declared_value": pick["value"],
-        "currency": ["USD"] * n, "mode": pick["mode"], "origin_country": pick["origin_country"],
-        "origin_port_id": pa.array(pick["origin"], pa.int32()),
-        "transship_port_id": pa.array(pick["transship"], pa.int32()),
-        "dest_country": pick["dest_country"], "dest_port_id": pa.array(pick["dest"], pa.int32()),
-        "departure_date": [date(x) for x in pick["depart"]], "arrival_date": [date(x) for x in pick["arrive"]],
-        "forwarder_ids": pa.array([[int(b.party_id[f]) for f in ch] for ch in pick["forwarders"]], pa.list_(pa.int64())),
-    })
-    docs: dict[str, list] = {k: [] for k in ("shipment_id", "doc_type", "doc_number", "issue_date", "issuer_id",
-                                             "hs_code", "goods_description", "quantity", "declared_value", "currency")}
+    shipments = pa.table(
+        {
+            "shipment_id": sid,
+            "exporter_id": exporter,
+            "importer_id": importer,
+            "consignee_id": importer,
+            "hs_code": [g.hs_code for g in goods],
+            "goods_description": [g.description for g in goods],
+            "quantity": pick["qty"],
+            "unit": [g.unit for g in goods],
+            "declared_value": pick["value"],
+            "currency": ["USD"] * n,
+            "mode": pick["mode"],
+            "origin_country": pick["origin_country"],
+            "origin_port_id": pa.array(pick["origin"], pa.int32()),
+            "transship_port_id": pa.array(pick["transship"], pa.int32()),
+            "dest_country": pick["dest_country"],
+            "dest_port_id": pa.array(pick["dest"], pa.int32()),
+            "departure_date": [date(x) for x in pick["depart"]],
+            "arrival_date": [date(x) for x in pick["arrive"]],
+            "forwarder_ids": pa.array(
+                [[int(b.party_id[f]) for f in ch] for ch in pick["forwarders"]], pa.list_(pa.int64())
+            ),
+        }
+    )
+    docs: dict[str, list] = {
+        k: []
+        for k in (
+            "shipment_id",
+            "doc_type",
+            "doc_number",
+            "issue_date",
+            "issuer_id",
+            "hs_code",
+            "goods_description",
+            "quantity",
+            "declared_value",
+            "currency",
+        )
+    }
     end = ctx.scenario.days - 1
     for i in range(n):
         g = goods[i]
-        issued = [("invoice", max(pick["depart"][i] - 2, pick["order"][i]), exporter[i], "INV"),
-                  ("bill_of_lading", pick["depart"][i],
-                   b.party_id[pick["forwarders"][i][0]] if pick["forwarders"][i] else exporter[i], "BL"),
-                  ("customs_declaration", pick["arrive"][i], importer[i], "CD")]
+        issued = [
+            ("invoice", max(pick["depart"][i] - 2, pick["order"][i]), exporter[i], "INV"),
+            (
+                "bill_of_lading",
+                pick["depart"][i],
+                b.party_id[pick["forwarders"][i][0]] if pick["forwarders"][i] else exporter[i],
+                "BL",
+            ),
+            ("customs_declaration", pick["arrive"][i], importer[i], "CD"),
+        ]
         for kind, day_i, issuer, prefix in issued:
             if day_i > end:  # not issued yet when the data ends
                 continue
@@ -201,12 +270,16 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
     src = np.tile(b.usd_account[imp_i], 2)
     dst = np.tile(b.usd_account[exp_i], 2)
     exp_usd = b.usd_account[exp_i] != b.account[exp_i]
-    cur_to = np.tile(np.where(exp_usd | (np.array(geo.COUNTRY_CODES)[b.country[exp_i]] == "US"), USD, _local_cur(b.country[exp_i])), 2)
+    cur_to = np.tile(
+        np.where(exp_usd | (np.array(geo.COUNTRY_CODES)[b.country[exp_i]] == "US"), USD, _local_cur(b.country[exp_i])),
+        2,
+    )
     ship = np.tile(sid, 2)
     keep = day <= end
     o = np.argsort(day[keep], kind="stable")
-    return TradePlan(shipments, documents, day[keep][o], src[keep][o], dst[keep][o],
-                     usd[keep][o], cur_to[keep][o], ship[keep][o])
+    return TradePlan(
+        shipments, documents, day[keep][o], src[keep][o], dst[keep][o], usd[keep][o], cur_to[keep][o], ship[keep][o]
+    )
 
 
 def _local_cur(country: np.ndarray) -> np.ndarray:
@@ -223,6 +296,15 @@ def payments(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> N
     sl = slice(lo, hi)
     usd = plan.pay_usd[sl]
     received = np.where(plan.pay_cur_to[sl] == USD, usd, ctx.convert(d.index, usd, USD, plan.pay_cur_to[sl], 0.003))
-    rows.add(ts=times(d, "office", hi - lo, rng), src=plan.pay_src[sl], dst=plan.pay_dst[sl],
-             amount_paid=usd, cur_paid=USD, amount_received=received, cur_received=plan.pay_cur_to[sl],
-             channel=CHAN["WIRE"], txn_type=TYPE["trade_payment"], shipment=plan.pay_shipment[sl])
+    rows.add(
+        ts=times(d, "office", hi - lo, rng),
+        src=plan.pay_src[sl],
+        dst=plan.pay_dst[sl],
+        amount_paid=usd,
+        cur_paid=USD,
+        amount_received=received,
+        cur_received=plan.pay_cur_to[sl],
+        channel=CHAN["WIRE"],
+        txn_type=TYPE["trade_payment"],
+        shipment=plan.pay_shipment[sl],
+    )
