@@ -69,6 +69,7 @@ _INT_COLS = {
     "typology": np.int8,
     "case": np.int64,
 }
+_LABEL_KEYS = frozenset(("illicit", "typology", "case"))
 _DEFAULTS = {
     "src": -1,
     "dst": -1,
@@ -196,4 +197,5 @@ def sort_by_time(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     else:
         key = ((ts - ts.min()) << 24) | np.arange(n, dtype=np.int64)
         order = np.sort(key) & ((1 << 24) - 1)
-    return {k: v[order] for k, v in cols.items()}
+    # Label columns are constant on legitimate days: sorting them would only copy.
+    return {k: v if k in _LABEL_KEYS and (v == v[0]).all() else v[order] for k, v in cols.items()}

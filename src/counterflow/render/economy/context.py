@@ -70,21 +70,24 @@ class Alias:
 
     @classmethod
     def build(cls, weights: np.ndarray) -> Alias:
+        """Vose's construction, pairing many small and large columns per NumPy round."""
         n = len(weights)
         w = np.asarray(weights, dtype=np.float64)
-        scaled = w * (n / w.sum()) if n and w.sum() > 0 else np.ones(n)
+        total = w.sum()
+        scaled = w * (n / total) if n and total > 0 else np.ones(n)
         prob = np.ones(n)
         alias = np.arange(n, dtype=np.int64)
-        small = list(np.flatnonzero(scaled < 1.0))
-        large = list(np.flatnonzero(scaled >= 1.0))
-        scaled = scaled.tolist()
-        while small and large:
-            s, g = small.pop(), large[-1]
+        small = np.flatnonzero(scaled < 1.0)
+        large = np.flatnonzero(scaled >= 1.0)
+        while len(small) and len(large):
+            k = min(len(small), len(large))
+            s, g = small[:k], large[:k]
             prob[s] = scaled[s]
             alias[s] = g
             scaled[g] -= 1.0 - scaled[s]
-            if scaled[g] < 1.0:
-                small.append(large.pop())
+            now_small = scaled[g] < 1.0
+            small = np.concatenate([small[k:], g[now_small]])
+            large = np.concatenate([large[k:], g[~now_small]])
         return cls(prob, alias)
 
     def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+
+from counterflow.render.batch import sort_by_time
+from counterflow.render.economy.context import Alias, by_day_of_month
+from counterflow.render.ids import opaque_ids
+
+
+def test_alias_draws_follow_the_weights() -> None:
+    w = np.array([5.0, 0.0, 1.0, 3.0, 0.5, 0.5, 10.0])
+    draws = Alias.build(w).draw(700_000, np.random.default_rng(1))
+    freq = np.bincount(draws, minlength=len(w)) / len(draws)
+    assert freq[1] == 0  # zero weight, never drawn
+    np.testing.assert_allclose(freq, w / w.sum(), atol=0.003)
+
+
+def test_alias_handles_one_item_and_equal_weights() -> None:
+    assert set(Alias.build(np.array([2.0])).draw(100, np.random.default_rng(0))) == {0}
+    d = Alias.build(np.ones(4)).draw(40_000, np.random.default_rng(0))
+    np.testing.assert_allclose(np.bincount(d) / 40_000, 0.25, atol=0.01)
+
+
+def test_sort_by_time_is_stable_and_carries_every_column() -> None:
+    ts = np.array([5, 3, 5, 1, 3], dtype=np.int64) + 1_700_000_000
+    cols = {"ts": ts, "row": np.arange(5)}
+    out = sort_by_time(cols)
+    assert out["ts"].tolist() == sorted(ts.tolist())
+    assert out["row"].tolist() == [3, 1, 4, 0, 2]  # ties keep their input order
+
+
+def test_opaque_ids_are_unique_across_streams_and_hide_order() -> None:
+    a = opaque_ids(1, np.arange(100_000))
+    b = opaque_ids(2, np.arange(100_000))
+    assert len(np.unique(np.concatenate([a, b]))) == 200_000
+    assert a.min() >= 0 and a.max() < 2**52
+    assert not np.all(np.diff(a) > 0)  # not increasing with the index
+
+
+def test_by_day_of_month_groups_items() -> None:
+    order, starts = by_day_of_month(np.array([3, 1, 3, 28]))
+    assert order[starts[3] : starts[4]].tolist() == [0, 2]
+    assert order[starts[1] : starts[2]].tolist() == [1]
+    assert starts[5] == starts[28]
