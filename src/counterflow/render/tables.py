@@ -85,9 +85,18 @@ def _dates(start: dt.date, days_before: np.ndarray) -> pa.Array:
     return pa.array(base - days_before.astype("timedelta64[D]"))
 
 
-def _city_info() -> tuple[dict[int, str], dict[int, str]]:
+def _city_info() -> tuple[dict[int, str], np.ndarray]:
+    """City names by place id, and an array indexed by place id giving the state code."""
     cities = geo.places_of("city")
-    return {c.place_id: c.name for c in cities}, {c.place_id: c.state or "" for c in cities}
+    state = np.full(max(p.place_id for p in geo.places()) + 1, None, dtype=object)
+    for c in cities:
+        state[c.place_id] = c.state
+    return {c.place_id: c.name for c in cities}, state
+
+
+_CODES = np.array(geo.COUNTRY_CODES, dtype=object)
+_OCCUPATIONS = np.array(OCCUPATION_NAMES, dtype=object)
+_INDUSTRY_CODES = np.array([i.code for i in INDUSTRIES], dtype=object)
 
 
 def person_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
@@ -126,7 +135,7 @@ def person_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
                 "country": [geo.COUNTRY_CODES[c] for c in p.country[idx]],
                 "nationality": [geo.COUNTRY_CODES[c] for c in p.nationality[idx]],
                 "birth_date": _dates(pop.start, birth),
-                "occupation": [OCCUPATION_NAMES[o] for o in p.occupation[idx]],
+                "occupation": _OCCUPATIONS[p.occupation[idx]],
                 "industry_code": pa.nulls(hi - lo, pa.string()),
                 "registration_date": pa.nulls(hi - lo, pa.date32()),
                 "tax_id": pa.nulls(hi - lo, pa.string()),
@@ -136,7 +145,7 @@ def person_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
                 "email": email.tolist(),
                 "address": address.tolist(),
                 "city_id": pa.array(p.city[idx], pa.int32()),
-                "state": [city_state[int(c)] for c in p.city[idx]],
+                "state": city_state[p.city[idx]],
             }
         )
 
@@ -182,11 +191,11 @@ def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
                 "name": name.tolist(),
                 "given_name": pa.nulls(n, pa.string()),
                 "family_name": pa.nulls(n, pa.string()),
-                "country": [geo.COUNTRY_CODES[c] for c in b.country[idx]],
+                "country": _CODES[b.country[idx]],
                 "nationality": pa.nulls(n, pa.string()),
                 "birth_date": pa.nulls(n, pa.date32()),
                 "occupation": pa.nulls(n, pa.string()),
-                "industry_code": [INDUSTRIES[i].code for i in b.industry[idx]],
+                "industry_code": _INDUSTRY_CODES[b.industry[idx]],
                 "registration_date": _dates(pop.start, b.registration[idx]),
                 "tax_id": tax.tolist(),
                 "trade_names": pa.array(dba, pa.list_(pa.string())),
@@ -195,7 +204,7 @@ def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
                 "email": email,
                 "address": address.tolist(),
                 "city_id": pa.array(b.city[idx], pa.int32()),
-                "state": [city_state[int(c)] for c in b.city[idx]],
+                "state": city_state[b.city[idx]],
             }
         )
 

@@ -113,9 +113,10 @@ def emails(given: list[str], family: list[str], country: str,
            rng: np.random.Generator) -> list[str]:
     """Plausible personal emails; numbers keep them mostly unique but collisions can occur."""
     domains = EMAIL_DOMAINS[country]
-    d = rng.integers(0, len(domains), len(given))
-    num = rng.integers(1, 9999, len(given))
-    style = rng.integers(0, 3, len(given))
+    # Python ints, not NumPy scalars: formatting NumPy scalars is several times slower.
+    d = rng.integers(0, len(domains), len(given)).tolist()
+    num = rng.integers(1, 9999, len(given)).tolist()
+    style = rng.integers(0, 3, len(given)).tolist()
     out = []
     for gi, fi, di, ni, si in zip(given, family, d, num, style):
         g, f = _ascii(gi), _ascii(fi.split(" ")[0])
@@ -142,14 +143,14 @@ _US_AREA = np.array([212, 213, 312, 713, 214, 602, 215, 619, 415, 206, 305, 404,
 def phones(country: str, n: int, rng: np.random.Generator) -> list[str]:
     prefix, digits = _PHONE_FORMATS[country]
     if country == "CN":
-        head = _CN_MOBILE[rng.integers(0, len(_CN_MOBILE), n)]
-        tail = rng.integers(0, 10**8, n)
+        head = _CN_MOBILE[rng.integers(0, len(_CN_MOBILE), n)].tolist()
+        tail = rng.integers(0, 10**8, n).tolist()
         return [f"{prefix} {h}{t:08d}" for h, t in zip(head, tail)]
     if country in ("US", "CA"):
-        area = _US_AREA[rng.integers(0, len(_US_AREA), n)]
-        tail = rng.integers(2000000, 9999999, n)
+        area = _US_AREA[rng.integers(0, len(_US_AREA), n)].tolist()
+        tail = rng.integers(2000000, 9999999, n).tolist()
         return [f"{prefix} {a}-{t // 10000:03d}-{t % 10000:04d}" for a, t in zip(area, tail)]
-    num = rng.integers(10 ** (digits - 1), 10**digits - 1, n)
+    num = rng.integers(10 ** (digits - 1), 10**digits - 1, n).tolist()
     return [f"{prefix} {x}" for x in num]
 
 
@@ -170,8 +171,8 @@ STREETS: dict[str, tuple[str, ...]] = {
 
 def street_addresses(country: str, n: int, rng: np.random.Generator) -> list[str]:
     pool = STREETS[country]
-    s = rng.integers(0, len(pool), n)
-    num = rng.integers(1, 9999, n)
+    s = rng.integers(0, len(pool), n).tolist()
+    num = rng.integers(1, 9999, n).tolist()
     if country in ("MX",):
         return [f"{pool[i]} {k}" for i, k in zip(s, num)]
     if country in ("CN", "HK"):
