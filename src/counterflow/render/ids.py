@@ -8,6 +8,7 @@ generator never shifts the random numbers of another.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import numpy as np
@@ -33,6 +34,37 @@ def rng_for(seed: int, name: str, *keys: int) -> np.random.Generator:
     """The generator of one purpose (``name``) and position (e.g. day) under one seed."""
     ss = np.random.SeedSequence(entropy=seed, spawn_key=(stream_key(name), *keys))
     return np.random.default_rng(ss)
+
+
+class DayStreams:
+    """Fast per-(purpose, day) generators for the day loop.
+
+    Building a generator through ``SeedSequence`` costs ~0.1 ms, which adds up to a large share
+    of a small day's work. Here each purpose keeps one PCG64 whose 128-bit state and stream
+    increment are set from a BLAKE2b hash of (seed, purpose, keys): as reproducible as
+    :func:`rng_for`, about twenty times cheaper. The generator returned is reused: draw from it
+    before asking for the same purpose again.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = int(seed)
+        self._gens: dict[str, tuple[np.random.PCG64, np.random.Generator]] = {}
+
+    def get(self, name: str, *keys: int) -> np.random.Generator:
+        if name not in self._gens:
+            bg = np.random.PCG64(0)
+            self._gens[name] = (bg, np.random.Generator(bg))
+        bg, gen = self._gens[name]
+        msg = ",".join(str(x) for x in (self.seed, name, *keys)).encode()
+        digest = hashlib.blake2b(msg, digest_size=32).digest()
+        bg.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": int.from_bytes(digest[:16], "little"),
+                      "inc": int.from_bytes(digest[16:], "little") | 1},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return gen
 
 
 # Id streams: one per kind of record and origin, so the twins get streams of their own.

@@ -22,7 +22,7 @@ from counterflow.render.batch import TxnRows, sort_by_time, to_arrow
 from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
-from counterflow.render.ids import rng_for
+from counterflow.render.ids import DayStreams
 from counterflow.render.population import build_population
 from counterflow.scenario.loader import canonical_yaml
 from counterflow.scenario.model import Scenario
@@ -127,11 +127,12 @@ def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:
         next_id += pending_rows
         pending, pending_rows = [], 0
 
+    streams = DayStreams(ctx.seed)
     for i in range(sc.days):
         d = day(sc.start_date, i)
         rows = TxnRows()
         for name, gen in GENERATORS.items():
-            gen(ctx, d, rng_for(ctx.seed, name, i), rows)
+            gen(ctx, d, streams.get(name, i), rows)
         cols = sort_by_time(rows.arrays())
         pending.append(cols)
         pending_rows += rows.n

@@ -78,7 +78,7 @@ def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
         return
     who = adults[rng.integers(0, len(adults), n)]
     # Close contacts get most of the payments (Zipf over the five).
-    slot = rng.choice(5, size=n, p=np.array([0.4, 0.25, 0.15, 0.12, 0.08]))
+    slot = np.searchsorted(_CONTACT_CDF, rng.random(n), side="right")
     to = p.contacts[who, slot]
     keep = to != who
     who, to = who[keep], to[keep]
@@ -88,12 +88,9 @@ def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     # People send round numbers more often than not.
     step = np.where(rng.random(len(who)) < 0.6, 10 ** np.floor(np.log10(np.maximum(raw, 1))) / 2, 0.01)
     amount = np.maximum(np.round(np.round(raw / step) * step, 2), 1.0)
-    memo = np.full(len(who), -1, dtype=np.int16)
-    has = rng.random(len(who)) < 0.55
-    for ci in np.unique(c[has]):
-        m = has & (c == ci)
-        pool = MEMO_POOLS[geo.COUNTRY_CODES[ci]]
-        memo[m] = pool[rng.integers(0, len(pool), int(m.sum()))]
+    pools, sizes = _memo_table()
+    pick = (rng.random(len(who)) * sizes[c]).astype(np.int64)
+    memo = np.where(rng.random(len(who)) < 0.55, pools[c, pick], -1).astype(np.int16)
     rows.add(
         ts=times(d, "personal", len(who), rng),
         src=p.checking[who],
@@ -104,6 +101,19 @@ def p2p(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
         txn_type=TYPE["p2p"],
         memo=memo,
     )
+
+
+_CONTACT_CDF = np.cumsum([0.4, 0.25, 0.15, 0.12, 0.08])[:-1]
+
+
+@lru_cache(maxsize=1)
+def _memo_table() -> tuple[np.ndarray, np.ndarray]:
+    """Memo pools as one padded matrix (country x memo), and each pool's size."""
+    sizes = np.array([len(MEMO_POOLS[c]) for c in geo.COUNTRY_CODES])
+    table = np.zeros((len(sizes), sizes.max()), dtype=np.int16)
+    for i, c in enumerate(geo.COUNTRY_CODES):
+        table[i, : sizes[i]] = MEMO_POOLS[c]
+    return table, sizes
 
 
 _ATM_NOTE = np.array([20, 20, 100, 100, 100, 200])  # smallest note an ATM pays out, by country
