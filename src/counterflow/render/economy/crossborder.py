@@ -139,9 +139,12 @@ def crypto(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> Non
 
 
 def _wallet_currency(ctx: Context) -> np.ndarray:
+    """Currency code of each person's crypto wallet (USD where they have none)."""
     a, p = ctx.pop.accounts, ctx.pop.persons
-    pos = {int(x): i for i, x in enumerate(a.account_id)}
+    order = np.argsort(a.account_id)
     out = np.full(len(p), USD, dtype=np.int8)
-    for i in np.flatnonzero(p.wallet >= 0):
-        out[i] = CUR[a.currency[pos[int(p.wallet[i])]]]
+    has = np.flatnonzero(p.wallet >= 0)
+    pos = order[np.searchsorted(a.account_id, p.wallet[has], sorter=order)]
+    codes = np.array([CUR[c] for c in ("USDT", "BTC")], dtype=np.int8)
+    out[has] = np.where(a.currency[pos] == "BTC", codes[1], codes[0])
     return out
