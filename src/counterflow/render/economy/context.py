@@ -30,9 +30,6 @@ class Context:
     usd: np.ndarray  # (days, len(vocab.CURRENCIES)): USD per unit, NaN where unknown
     cache: dict[str, Any] = field(default_factory=dict)
 
-    def usd_to_local(self, day: int, cur: np.ndarray | int) -> np.ndarray:
-        return 1.0 / self.usd[day, cur]
-
     def convert(
         self,
         day: int,

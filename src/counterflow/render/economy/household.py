@@ -110,7 +110,7 @@ def _bill_plan(ctx: Context) -> tuple[np.ndarray, ...]:
     rng = rng_for(ctx.seed, "bills-plan")
     n_bills = ctx.scenario.behaviour.bills_per_month
     person, kind, biller, base = [], [], [], []
-    adults = np.flatnonzero((p.age >= 18) & (p.occupation >= 0))
+    adults = np.flatnonzero(p.age >= 18)
     for k, code in enumerate(_BILL_CODES[:n_bills]):
         mask = industry_mask((code,), b.industry)
         for ci in np.unique(p.country[adults]):

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from counterflow.render.batch import CHAN, CUR, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
-from counterflow.render.economy.context import Context, weighted_pick
+from counterflow.render.economy.context import COUNTRY_CUR, Context, weighted_pick
 from counterflow.render.ids import DOCUMENTS, SHIPMENTS, opaque_ids, rng_for
 from counterflow.render.population import IND_INDEX
 from counterflow.world import geography as geo
@@ -271,7 +271,7 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
     dst = np.tile(b.usd_account[exp_i], 2)
     exp_usd = b.usd_account[exp_i] != b.account[exp_i]
     cur_to = np.tile(
-        np.where(exp_usd | (np.array(geo.COUNTRY_CODES)[b.country[exp_i]] == "US"), USD, _local_cur(b.country[exp_i])),
+        np.where(exp_usd | (np.array(geo.COUNTRY_CODES)[b.country[exp_i]] == "US"), USD, COUNTRY_CUR[b.country[exp_i]]),
         2,
     )
     ship = np.tile(sid, 2)
@@ -280,12 +280,6 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
     return TradePlan(
         shipments, documents, day[keep][o], src[keep][o], dst[keep][o], usd[keep][o], cur_to[keep][o], ship[keep][o]
     )
-
-
-def _local_cur(country: np.ndarray) -> np.ndarray:
-    from counterflow.render.economy.context import COUNTRY_CUR
-
-    return COUNTRY_CUR[country]
 
 
 def payments(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
