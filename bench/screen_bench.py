@@ -1,10 +1,11 @@
 """Sanctions screening benchmark: throughput against the full 2024 SDN list, and quality.
 
-Run: python bench/screen_bench.py [--names 20000] [--seed 7]
+Run: python bench/screen_bench.py [--names 20000] [--seed 7] [--show-misses 8]
 
-Prints (1) names/s of the indexed screener on one core, (2) names/s of a brute-force baseline
-measured in the same run (rapidfuzz token_sort_ratio of each query against every listed name,
-the all-pairs scan that indexing avoids) and the ratio, (3) precision and recall at the default
+Prints (1) names per CPU-second (time.process_time, so other load on the machine does not
+distort it) and wall-clock names/s of the indexed screener on one core, (2) the same for a
+brute-force baseline measured in the same run (rapidfuzz token_sort_ratio of each query against
+every listed name, the all-pairs scan that indexing avoids) and the ratio, (3) precision and recall at the default
 threshold on a labeled set of name variants built here from real entries.
 """
 
@@ -131,6 +132,7 @@ def main() -> None:
     ap.add_argument("--names", type=int, default=20000)
     ap.add_argument("--baseline-sample", type=int, default=300)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--show-misses", type=int, default=8)
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -144,21 +146,27 @@ def main() -> None:
           f"index {t2 - t1:.2f} s")
 
     # --- throughput -----------------------------------------------------------------------
+    # Names per CPU-second (process_time) is the figure: other load on the machine does not
+    # move it. Wall-clock names/s is printed beside it. One thread throughout (rapidfuzz calls
+    # are single-threaded here, no multiprocessing).
     names = batch_names(rng, args.names)
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     hit_count = sum(len(screener.screen(Party(n))) for n in names)
-    ours = len(names) / (time.perf_counter() - start)
+    ours_cpu = len(names) / (time.process_time() - cpu)
+    ours_wall = len(names) / (time.perf_counter() - wall)
     choices = [" ".join(n.form.tokens) for n in index.names]
     sample = names[:args.baseline_sample]
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     for n in sample:
         process.extractOne(fold(n), choices, scorer=fuzz.token_sort_ratio, score_cutoff=85)
-    base = len(sample) / (time.perf_counter() - start)
-    print(f"indexed screening: {ours:,.0f} names/s ({len(names)} unique names, "
-          f"{hit_count} hits >= floor)")
-    print(f"baseline all-pairs rapidfuzz token_sort_ratio: {base:,.0f} names/s "
-          f"(sample of {len(sample)})")
-    print(f"ratio: {ours / base:,.1f}x")
+    base_cpu = len(sample) / (time.process_time() - cpu)
+    base_wall = len(sample) / (time.perf_counter() - wall)
+    print(f"indexed screening: {ours_cpu:,.0f} names per CPU-second, {ours_wall:,.0f} names/s "
+          f"wall ({len(names)} unique names, {hit_count} hits >= floor)")
+    print(f"baseline all-pairs rapidfuzz token_sort_ratio: {base_cpu:,.0f} names per "
+          f"CPU-second, {base_wall:,.0f} names/s wall (sample of {len(sample)})")
+    print(f"ratio: {ours_cpu / base_cpu:,.1f}x (CPU), {ours_wall / base_wall:,.1f}x (wall)")
+    print(f"floor of 5,000 names per CPU-second: {'met' if ours_cpu >= 5000 else 'NOT MET'}")
 
     # --- quality --------------------------------------------------------------------------
     entries = list(sdn.entries.values())
@@ -210,7 +218,7 @@ def main() -> None:
     print("Zhang Fujing vs ZHENG Fujing:",
           next((f"{h.score:.3f} {h.verdict}" for h in zhang if h.entry_id == "26236"),
                "no hit"))
-    for case in misses[:8]:
+    for case in misses[:args.show_misses]:
         print(f"  missed {case.variant}: {case.query!r} -> {sdn.get(case.target).name}")
 
 

@@ -59,3 +59,10 @@ def test_chinese_commercial_codes():
 
 def test_characters_read_as_pinyin():
     assert name_form("郑福景").tokens == ("zheng", "fu", "jing")
+
+
+def test_legal_forms_with_one_typo_removed():
+    assert name_form("Puyuan Trade Co Limitd").tokens == ("puyuan", "trade")
+    assert name_form("Limited Liabiltiy Company VMK").tokens == ("vmk",)
+    assert name_form("Sepasad Engineering Comapny").tokens == ("sepasad", "engineering")
+    assert name_form("Compay Segundo").tokens == ("compay", "segundo")  # not at the end

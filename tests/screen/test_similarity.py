@@ -36,3 +36,17 @@ def test_typos_initials_and_partial_names():
 def test_order_and_particles():
     assert name_similarity(name_form("Cartel de Sinaloa"), name_form("SINALOA CARTEL")) > 0.9
     assert name_similarity(name_form("Gordon Jin"), name_form("JIN, Gordon")) == 1.0
+
+
+@pytest.mark.parametrize("query, listed", [
+    ("Joaquin Guzman", "GUZMAN LOERA, Joaquin Archivaldo"), ("J. Smith", "SMITH, John"),
+    ("Baker Sader", "SADER, Fadi"), ("Cartel de Sinaloa", "SINALOA CARTEL"),
+    ("Jon Smyth", "SMITH, John"),
+])
+def test_fast_path_equals_span_similarity(query, listed):
+    from counterflow.screen.similarity import plain_similarity, plain_tokens
+
+    q, n = name_form(query), name_form(listed)
+    pq, pn = plain_tokens(q), plain_tokens(n)
+    fast = plain_similarity(pq, pn, sum(w for _, w in pq), sum(w for _, w in pn))
+    assert fast == name_similarity(q, n)

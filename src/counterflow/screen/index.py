@@ -9,7 +9,6 @@ Identifiers (emails, crypto addresses, passports, ...) have their own exact-valu
 
 from __future__ import annotations
 
-import heapq
 import logging
 import re
 from collections import Counter
@@ -20,7 +19,7 @@ from functools import lru_cache
 from counterflow.screen import ccc
 from counterflow.screen.model import Entry, Name, SanctionsList
 from counterflow.screen.names import NameForm, name_form
-from counterflow.screen.similarity import STOPWORDS, Spans, spans
+from counterflow.screen.similarity import STOPWORDS, Spans, plain_tokens, spans
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +59,20 @@ def guess_identifier_kinds(value: str) -> tuple[str, ...]:
     return ("crypto", "passport", "national_id", "tax_id", "registration", "imo", "swift")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexedName:
+    """A listed name with everything the scorer needs computed once, at index build.
+
+    plain: for names not read as Chinese, (token, weight) pairs (the scorer's fast path).
+    """
+
     entry_id: str
     name: Name
     form: NameForm
     chinese: bool
     spans: Spans
-
-    @property
-    def weight(self) -> float:
-        return sum(self.spans[0])
+    weight: float
+    plain: tuple[tuple[str, float], ...] | None
 
 
 def is_chinese_entry(entry: Entry) -> bool:
@@ -130,7 +132,10 @@ class ScreeningIndex:
             if not form.tokens:
                 continue
             nid = len(self.names)
-            self.names.append(IndexedName(ekey, name, form, chinese, spans(form, chinese)))
+            name_spans = spans(form, chinese)
+            self.names.append(IndexedName(ekey, name, form, chinese, name_spans,
+                                          sum(name_spans[0]),
+                                          None if chinese else plain_tokens(form)))
             self.ntokens.append(len(form.tokens))
             seen: set[str] = set()
             for token, syls in zip(form.tokens, form.syllables, strict=True):
@@ -150,37 +155,44 @@ class ScreeningIndex:
         Returns ([(name id, query weight its keys cover)], total query weight). Initials carry no
         keys and are left out of both (the scorer accounts for them).
         """
-        per_token: list[tuple[float, frozenset[int]]] = []
-        common: list[tuple[float, int, str]] = []
+        score: Counter[int] = Counter()
+        total = 0.0
+        common: list[tuple[int, str]] = []
         for token, syls in zip(form.tokens, form.syllables, strict=True):
             if len(token) == 1:
                 continue
             weight = 0.25 if token in STOPWORDS else 1.0
+            total += weight
             hit, token_common = self._token_hits(token, syls)
-            common.extend((weight, size, key) for size, key in token_common)
-            per_token.append((weight, hit))
-        if not any(hit for _, hit in per_token) and common:
-            # Only very common keys (a query of one common word): use the rarest one.
-            _, _, key = min(common, key=lambda c: c[1])
-            per_token.append((1.0, frozenset(self.postings[key])))
-        total = sum(w for w, _ in per_token)
-        score: Counter[int] = Counter()
-        for weight, hit in per_token:
+            if token_common:
+                common.extend(token_common)
             if weight == 1.0:
                 score.update(hit)  # counted in C; most tokens weigh 1
             else:
                 for nid in hit:
                     score[nid] += weight
+        if not score and common:
+            # Only very common keys (a query of one common word): use the rarest one.
+            _, key = min(common)
+            total += 1.0
+            score.update(self.postings[key])
         floor = 0.5 * total
+        passing = [(s, nid) for nid, s in score.items() if s >= floor]
         n = len(form.tokens)
         ntokens = self.ntokens
-        # Most tokens covered first (selected in C); among equals, names of about the query's
-        # length.
-        ranked = [(s, -abs(ntokens[nid] - n), nid) for nid, s in score.most_common(limit * 4)
-                  if s >= floor]
-        return [(nid, s) for s, _, nid in heapq.nlargest(limit, ranked)], total
+        if len(passing) > limit:
+            # Most tokens covered first; among equals, names of about the query's length.
+            passing.sort(reverse=True)
+            cut = passing[limit - 1][0]
+            head = [p for p in passing if p[0] > cut]
+            tie = [p for p in passing if p[0] == cut]
+            tie.sort(key=lambda p: abs(ntokens[p[1]] - n))  # stable: keeps higher ids first
+            passing = head + tie[:limit - len(head)]
+        ranked = sorted(((s, -abs(ntokens[nid] - n), nid) for s, nid in passing), reverse=True)
+        return [(nid, s) for s, _, nid in ranked], total
 
-    def _token_hits(self, token: str, syls: tuple[str, ...] | None):
+    def _token_hits(self, token: str, syls: tuple[str, ...] | None
+                    ) -> tuple[tuple[int, ...], tuple[tuple[int, str], ...]]:
         """Names any key of the token reaches, and its too-common keys; cached per token
         because party files repeat given and family names across thousands of rows."""
         cached = self._hit_cache.get((token, syls))
@@ -198,7 +210,7 @@ class ScreeningIndex:
                 hit.update(posting)
         if len(self._hit_cache) >= _HIT_CACHE_SIZE:
             self._hit_cache.clear()
-        result = (frozenset(hit), tuple(common))
+        result = (tuple(hit), tuple(common))
         self._hit_cache[(token, syls)] = result
         return result
 

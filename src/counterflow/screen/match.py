@@ -15,7 +15,13 @@ from datetime import date
 from counterflow.screen.index import ScreeningIndex, guess_identifier_kinds
 from counterflow.screen.model import Entry
 from counterflow.screen.names import name_form
-from counterflow.screen.similarity import COVERAGE_WEIGHT, span_similarity, spans
+from counterflow.screen.similarity import (
+    COVERAGE_WEIGHT,
+    make_spans,
+    plain_similarity,
+    plain_tokens,
+    span_similarity,
+)
 
 # Score adjustments; named so that docs/screening.md and the tests state the same numbers.
 DOB_EXACT, DOB_YEAR, DOB_CONTRADICTS = 0.05, 0.02, -0.15
@@ -96,25 +102,36 @@ class Screener:
             best[ekey][3][f"identifier:{kind}"] = 1.0
         form = name_form(party.name)
         names = self.index.names
-        query_spans = {False: spans(form, False), True: spans(form, True)}
         found, total = self.index.candidates(form, cfg.max_candidates)
-        initials = 0.8 * sum(1 for t in form.tokens if len(t) == 1)
-        reach = cfg.floor - DOB_EXACT - COUNTRY_AGREES
-        for nid, covered in found:
-            indexed = names[nid]
-            if indexed.entry_id in best and best[indexed.entry_id][2] == "identifier":
-                continue
-            if not indexed.chinese and _upper_bound(covered + initials, total + initials,
-                                                    indexed.weight) < reach:
-                continue
-            sim = span_similarity(query_spans[indexed.chinese], indexed.spans)
-            if indexed.name.weak:
-                sim *= WEAK_ALIAS
-            current = best.get(indexed.entry_id)
-            if current is None or sim > current[0] or (
-                    sim == current[0] and _KIND_RANK.get(indexed.name.kind, 3)
-                    < _KIND_RANK.get(current[2], 3)):
-                best[indexed.entry_id] = (sim, indexed.name.text, indexed.name.kind, {})
+        if found:
+            initials = 0.8 * sum(1 for t in form.tokens if len(t) == 1)
+            covered_extra, total_extra = initials, total + initials
+            reach = cfg.floor - DOB_EXACT - COUNTRY_AGREES
+            plain = plain_tokens(form)
+            plain_total = sum(w for _, w in plain)
+            chinese_spans = None
+            for nid, covered in found:
+                indexed = names[nid]
+                ekey = indexed.entry_id
+                current = best.get(ekey)
+                if current is not None and current[2] == "identifier":
+                    continue
+                if indexed.plain is not None:
+                    if _upper_bound(covered + covered_extra, total_extra,
+                                    indexed.weight) < reach:
+                        continue
+                    sim = plain_similarity(plain, indexed.plain, plain_total, indexed.weight)
+                else:
+                    if chinese_spans is None:
+                        chinese_spans = make_spans(form, True)
+                    sim = span_similarity(chinese_spans, indexed.spans)
+                name = indexed.name
+                if name.weak:
+                    sim *= WEAK_ALIAS
+                if current is None or sim > current[0] or (
+                        sim == current[0] and _KIND_RANK.get(name.kind, 3)
+                        < _KIND_RANK.get(current[2], 3)):
+                    best[ekey] = (sim, name.text, name.kind, {})
         hits = []
         for ekey, (name_score, matched, kind, feats) in best.items():
             entry = self.index.entries[ekey]

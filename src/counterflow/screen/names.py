@@ -21,6 +21,7 @@ _SPECIAL = str.maketrans({"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "
                           "ı": "i", "þ": "th", "ð": "d", "ħ": "h"})
 _APOSTROPHES = re.compile(r"['’‘`ʻʼ]")
 _NON_WORD = re.compile(r"[^\w]+|_")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 # Legal-form words removed from the end of organisation names (as token sequences).
 _SUFFIXES = [tuple(s.split()) for s in (
@@ -43,6 +44,13 @@ _VOWELS = frozenset("aeiou")
 
 def fold(text: str) -> str:
     """Lower-case ASCII-ish text: diacritics, apostrophes and punctuation gone; CJK read."""
+    return " ".join(fold_tokens(text))
+
+
+def fold_tokens(text: str) -> list[str]:
+    """The words of ``fold(text)``."""
+    if text.isascii():  # most names: NFKC, diacritics and CJK readings do not apply
+        return _ASCII_WORD.findall(text.lower().replace("'", "").replace("`", ""))
     text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
     if any(is_cjk(ch) for ch in text):
         reading = char_table().reading
@@ -50,24 +58,65 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text)
-    return " ".join(_NON_WORD.sub(" ", text).split())
+    return _NON_WORD.sub(" ", text).split()
+
+
+def _by_edge(forms: list[tuple[str, ...]], edge: int) -> dict[str, list[tuple[str, ...]]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for form in forms:  # longest first, as sorted above
+        out.setdefault(form[edge], []).append(form)
+    return out
+
+
+_SUFFIXES_BY_LAST = _by_edge(_SUFFIXES, -1)
+_PREFIXES_BY_FIRST = _by_edge(_PREFIXES, 0)
+_LONGEST_PREFIX = max(len(p) for p in _PREFIXES)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+# Legal-form words of six letters or more, reached also with one typo ("limted", "comapny"):
+# word and one-letter deletions -> word (two spellings one edit apart share a deletion).
+_LEGAL_TYPOS: dict[str, str] = {}
+for _word in sorted({w for form in _SUFFIXES + _PREFIXES for w in form if len(w) >= 6}):
+    for _key in _deletions(_word) | {_word}:
+        _LEGAL_TYPOS.setdefault(_key, _word)
+
+
+@lru_cache(maxsize=50_000)
+def _legal_word(token: str) -> str:
+    """The legal-form word a token spells, allowing one typo in words of 6+ letters."""
+    if token in _SUFFIXES_BY_LAST or token in _PREFIXES_BY_FIRST or len(token) < 5:
+        return token
+    word = _LEGAL_TYPOS.get(token)
+    if word is None:
+        word = next((_LEGAL_TYPOS[k] for k in _deletions(token) if k in _LEGAL_TYPOS), token)
+    return word
 
 
 def strip_suffixes(tokens: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
-    """Remove legal forms: suffixes ('... s a de c v', '... co ltd') and a leading one."""
+    """Remove legal forms: suffixes ('... s a de c v', '... co ltd') and a leading one.
+
+    Legal-form words of six letters or more match with one typo ('... trading co limted')."""
     stripped = False
-    for prefix in _PREFIXES:
-        n = len(prefix)
-        if len(tokens) > n and tokens[:n] == prefix:
-            tokens = tokens[n:]
-            stripped = True
-            break
+    if len(tokens) > 1:
+        legal = tuple(_legal_word(t) for t in tokens[:_LONGEST_PREFIX])
+        for prefix in _PREFIXES_BY_FIRST.get(legal[0], ()):
+            n = len(prefix)
+            if len(tokens) > n and legal[:n] == prefix:
+                tokens = tokens[n:]
+                stripped = True
+                break
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for suffix in _SUFFIXES:
+        last = _legal_word(tokens[-1])
+        for suffix in _SUFFIXES_BY_LAST.get(last, ()):
             n = len(suffix)
-            if len(tokens) > n and tokens[-n:] == suffix:
+            if len(tokens) > n and (tokens[-n:-1] + (last,) == suffix
+                                    or tuple(map(_legal_word, tokens[-n:])) == suffix):
                 tokens = tokens[:-n]
                 stripped = changed = True
                 break
@@ -91,7 +140,7 @@ class NameForm:
 
 @lru_cache(maxsize=200_000)
 def name_form(text: str) -> NameForm:
-    tokens, stripped = strip_suffixes(tuple(fold(text).split()))
+    tokens, stripped = strip_suffixes(tuple(fold_tokens(text)))
     return NameForm(text, tokens, tuple(token_syllables(t) for t in tokens), stripped)
 
 

@@ -21,6 +21,7 @@ STOPWORDS = frozenset("de del la las los el y e of the and al bin ibn van von da
                       "du le".split())
 COVERAGE_WEIGHT = 0.3
 _MIN_TOKEN_SIM = 0.6
+_osa = OSA.normalized_similarity
 
 
 def token_similarity(a: str, b: str) -> float:
@@ -48,6 +49,11 @@ Spans = tuple[tuple[float, ...], tuple[tuple[tuple[int, ...], "str | None", "str
 @lru_cache(maxsize=200_000)
 def spans(form: NameForm, chinese: bool) -> Spans:
     """(unit weights, spans) where a span is (unit ids, text or None, syllable key or None)."""
+    return make_spans(form, chinese)
+
+
+def make_spans(form: NameForm, chinese: bool) -> Spans:
+    """spans() without the cache, for query names that are seen once."""
     weights: list[float] = []
     out: list[tuple[tuple[int, ...], str | None, str | None]] = []
     for token, syls in zip(form.tokens, form.syllables, strict=True):
@@ -66,6 +72,45 @@ def spans(form: NameForm, chinese: bool) -> Spans:
     return tuple(weights), tuple(out)
 
 
+def plain_tokens(form: NameForm) -> tuple[tuple[str, float], ...]:
+    """(token, weight) pairs: a name's spans when it is not read as Chinese."""
+    return tuple((t, 0.25 if t in STOPWORDS else 1.0) for t in form.tokens)
+
+
+def plain_similarity(q: tuple[tuple[str, float], ...], n: tuple[tuple[str, float], ...],
+                     total_q: float, total_n: float) -> float:
+    """span_similarity of two names neither read as Chinese (every span one token): the
+    screening loop's fast path, same result."""
+    pairs: list[tuple[float, int, int]] = []
+    for i, (a, _) in enumerate(q):
+        short_a = len(a) == 1
+        for j, (b, _) in enumerate(n):
+            if a == b:
+                pairs.append((1.0, i, j))
+            elif short_a or len(b) == 1:
+                if a[0] == b[0]:
+                    pairs.append((0.8, i, j))
+            else:
+                sim = _osa(a, b)  # no score_cutoff: rapidfuzz drops a score equal to it
+                if sim >= _MIN_TOKEN_SIM:
+                    pairs.append((sim, i, j))
+    if not pairs:
+        return 0.0
+    pairs.sort(reverse=True)
+    used_q = used_n = 0
+    matched = matched_q = 0.0
+    for sim, i, j in pairs:
+        bi, bj = 1 << i, 1 << j
+        if not used_q & bi and not used_n & bj:
+            used_q |= bi
+            used_n |= bj
+            wq = q[i][1]
+            matched += sim * (wq + n[j][1])
+            matched_q += sim * wq
+    return ((1 - COVERAGE_WEIGHT) * matched / (total_q + total_n)
+            + COVERAGE_WEIGHT * matched_q / total_q)
+
+
 def name_similarity(q: NameForm, n: NameForm, chinese: bool = False) -> float:
     """Similarity of a query name and a listed name in [0, 1]."""
     if not q.tokens or not n.tokens:
@@ -79,21 +124,37 @@ def span_similarity(q: Spans, n: Spans) -> float:
     nw, ns = n
     if not qw or not nw:
         return 0.0
+    # token_similarity and syllable_similarity inlined: this runs for every Chinese candidate.
     pairs: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = []
     for qids, qtext, qkey in qs:
+        qmulti = len(qids) > 1
         for nids, ntext, nkey in ns:
             if qkey is not None and nkey is not None:
-                sim = syllable_similarity(qkey, nkey)
+                if qkey == nkey:
+                    sim = 1.0
+                elif qkey.rstrip("g") == nkey.rstrip("g"):
+                    sim = 0.7
+                else:
+                    continue
             elif qtext is not None and ntext is not None:
-                if len(qids) > 1 and len(nids) > 1:
+                nmulti = len(nids) > 1
+                if qmulti and nmulti:
                     continue  # two multi-syllable tokens: their syllables are compared instead
-                sim = token_similarity(qtext, ntext)
-                if qkey is not None or nkey is not None or len(qids) > 1 or len(nids) > 1:
+                if qtext == ntext:
+                    sim = 1.0
+                elif len(qtext) == 1 or len(ntext) == 1:
+                    if qtext[0] != ntext[0]:
+                        continue
+                    sim = 0.8
+                else:
+                    sim = _osa(qtext, ntext)
+                    if sim < _MIN_TOKEN_SIM:
+                        continue
+                if qkey is not None or nkey is not None or qmulti or nmulti:
                     sim *= 0.9  # a spelling match across a romanised syllable is weaker evidence
             else:
                 continue
-            if sim > 0.0:
-                pairs.append((sim, len(qids) + len(nids), qids, nids))
+            pairs.append((sim, len(qids) + len(nids), qids, nids))
     if not pairs:
         return 0.0
     pairs.sort(reverse=True)
