@@ -40,13 +40,16 @@ def _parquet_options(table: sch.Table, compression: str) -> dict[str, Any]:
         and pa.types.is_integer(c.type)
         or (c.name == table.time_column and pa.types.is_timestamp(c.type))
     }
+    # Min/max statistics of dictionary-encoded columns cost a fifth of the write and prune
+    # nothing (every file holds every code); keep them for ids, times and numbers.
+    stats = [c.name for c in table.columns if not pa.types.is_dictionary(c.type)]
     return {
         "compression": None if compression == "none" else compression,
         # zstd level 1 compresses almost as well as the default level 3 at 20% less time.
         "compression_level": 1 if compression == "zstd" else None,
         "use_dictionary": dict_cols,
         "column_encoding": delta_cols or None,
-        "write_statistics": True,
+        "write_statistics": stats or False,
     }
 
 
