@@ -62,8 +62,8 @@ def inspect(
     from counterflow.dataset.reader import open_dataset
     from counterflow.dataset.summary import summarize
 
-    with open_dataset(path) as ds:
-        doc = summarize(ds, checksums=not quick, deep=deep)
+    with open_dataset(path) as ds, progress_bar(enabled=not json_out) as progress:
+        doc = summarize(ds, checksums=not quick, deep=deep, progress=progress)
     if json_out:
         emit_json(doc)
     else:

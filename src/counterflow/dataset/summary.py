@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from counterflow.dataset import schema as sch
@@ -9,9 +10,15 @@ from counterflow.dataset.reader import Dataset
 from counterflow.dataset.validate import validate
 
 
-def summarize(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> dict[str, Any]:
+def summarize(
+    ds: Dataset,
+    *,
+    checksums: bool = True,
+    deep: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     m = ds.manifest
-    rep = validate(ds, checksums=checksums, deep=deep)
+    rep = validate(ds, checksums=checksums, deep=deep, progress=progress)
     out: dict[str, Any] = {
         "path": str(ds.path),
         "schema_version": m.get("schema_version"),

@@ -7,6 +7,7 @@ tables, which scans the data through DuckDB.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +40,18 @@ def _same_type(actual: pa.DataType, declared: pa.DataType) -> bool:
     return actual == declared
 
 
-def validate(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> Report:
+def validate(
+    ds: Dataset,
+    *,
+    checksums: bool = True,
+    deep: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Report:
+    """Check ``ds``; ``progress(stage, done, total)`` is told of each file checked."""
     rep = Report()
     tables = ds.manifest["tables"]
+    n_files = sum(len(e.get("files", [])) for e in tables.values())
+    done = 0
     for t in sch.TABLES:
         if t.name not in tables:
             rep.problems.append(f"table {t.name}: missing from the manifest")
@@ -52,6 +62,9 @@ def validate(ds: Dataset, *, checksums: bool = True, deep: bool = False) -> Repo
         declared = sch.table(name).arrow_schema()
         total = 0
         for f in entry.get("files", []):
+            done += 1
+            if progress is not None:
+                progress("checking files", done, n_files)
             path = Path(ds.path) / f["path"]
             if not path.is_file():
                 rep.problems.append(f"{f['path']}: file missing")
