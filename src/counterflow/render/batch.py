@@ -69,7 +69,6 @@ _INT_COLS = {
     "typology": np.int8,
     "case": np.int64,
 }
-_LABEL_KEYS = frozenset(("illicit", "typology", "case"))
 _DEFAULTS = {
     "src": -1,
     "dst": -1,
@@ -121,24 +120,43 @@ class TxnRows:
         for k, v in cols.items():
             arr = np.asarray(v, dtype=_INT_COLS[k])
             if arr.ndim == 0:
-                arr = np.full(n, arr, dtype=_INT_COLS[k])
+                arr = np.broadcast_to(arr, (n,))  # a constant: no memory until needed
             elif len(arr) != n:
                 raise ValueError(f"column {k} has {len(arr)} values, expected {n}")
             self._parts[k].append(arr)
         self.n += n
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {k: (np.concatenate(v) if v else np.empty(0, dtype=_INT_COLS[k])) for k, v in self._parts.items()}
+        return {k: concat(v, _INT_COLS[k]) for k, v in self._parts.items()}
+
+
+def is_constant(a: np.ndarray) -> bool:
+    """True for a broadcast constant (stride 0), which costs no memory and needs no sorting."""
+    return a.ndim == 1 and len(a) > 0 and a.strides[0] == 0
+
+
+def concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """Concatenate column parts, keeping a constant column constant."""
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    if all(is_constant(p) for p in parts) and all(p[0] == parts[0][0] for p in parts):
+        return np.broadcast_to(parts[0][:1], (sum(len(p) for p in parts),))
+    return np.concatenate(parts)
 
 
 def _dict_col(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
-    codes = codes.astype(np.int8, copy=False) if len(values) < 128 else codes
+    if is_constant(codes) and codes[0] < 0:
+        return pa.DictionaryArray.from_arrays(pa.nulls(len(codes), pa.int8()), pa.array(values, pa.string()))
+    codes = np.ascontiguousarray(codes, dtype=np.int8)
     mask = codes < 0
     idx = pa.array(codes, mask=mask if mask.any() else None)
     return pa.DictionaryArray.from_arrays(idx, pa.array(values, pa.string()))
 
 
 def _nullable(a: np.ndarray, type_: pa.DataType) -> pa.Array:
+    if is_constant(a) and a[0] < 0:
+        return pa.nulls(len(a), type_)
+    a = np.ascontiguousarray(a)
     mask = a < 0
     return pa.array(a, type=type_, mask=mask if mask.any() else None)
 
@@ -147,12 +165,7 @@ def to_arrow(cols: dict[str, np.ndarray], first_txn_id: int) -> tuple[pa.Table, 
     """(transactions, transaction_labels) tables for time-sorted columns."""
     n = len(cols["ts"])
     txn_id = np.arange(first_txn_id, first_txn_id + n, dtype=np.int64)
-    memo_codes = cols["memo"]
-    memo_mask = memo_codes < 0
-    memo = pa.DictionaryArray.from_arrays(
-        pa.array(memo_codes.astype(np.int8), mask=memo_mask if memo_mask.any() else None),
-        pa.array(MEMOS, pa.string()),
-    )
+    memo = _dict_col(cols["memo"], MEMOS)
     txns = pa.table(
         {
             "txn_id": txn_id,
@@ -173,7 +186,7 @@ def to_arrow(cols: dict[str, np.ndarray], first_txn_id: int) -> tuple[pa.Table, 
     labels = pa.table(
         {
             "txn_id": txn_id,
-            "is_illicit": cols["illicit"],
+            "is_illicit": np.ascontiguousarray(cols["illicit"]),
             "typology": _dict_col(cols["typology"], vocab.TYPOLOGIES),
             "case_id": _nullable(cols["case"], pa.int64()),
         }
@@ -197,5 +210,5 @@ def sort_by_time(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     else:
         key = ((ts - ts.min()) << 24) | np.arange(n, dtype=np.int64)
         order = np.sort(key) & ((1 << 24) - 1)
-    # Label columns are constant on legitimate days: sorting them would only copy.
-    return {k: v if k in _LABEL_KEYS and (v == v[0]).all() else v[order] for k, v in cols.items()}
+    # Constant columns (labels on legitimate days, most optional columns) need no reordering.
+    return {k: v if is_constant(v) else v[order] for k, v in cols.items()}

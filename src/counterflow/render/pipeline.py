@@ -18,7 +18,7 @@ import numpy as np
 
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.render import tables
-from counterflow.render.batch import TxnRows, sort_by_time, to_arrow
+from counterflow.render.batch import TxnRows, concat, sort_by_time, to_arrow
 from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
@@ -120,7 +120,7 @@ def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:
         nonlocal pending, pending_rows, next_id
         if not pending_rows:
             return
-        cols = {k: np.concatenate([p[k] for p in pending]) for k in pending[0]}
+        cols = {k: concat([p[k] for p in pending], pending[0][k].dtype) for k in pending[0]}
         t, lab = to_arrow(cols, next_id)
         txns.write(t)
         labels.write(lab)
