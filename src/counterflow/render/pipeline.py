@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.render import tables
-from counterflow.render.batch import TxnRows, concat, sort_by_time, to_arrow
+from counterflow.render.batch import TxnRows, sort_by_time, to_arrow
 from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
@@ -112,19 +113,17 @@ def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:
     sc = ctx.scenario
     txns = w.parts("transactions", sc.output.rows_per_file)
     labels = w.parts("transaction_labels", sc.output.rows_per_file)
-    pending: list[dict[str, np.ndarray]] = []
+    # Each day becomes Arrow at once; a flush writes the days as one chunked table (no copy).
+    pending: list[tuple[pa.Table, pa.Table]] = []
     pending_rows = 0
     next_id = 1
 
     def flush() -> None:
-        nonlocal pending, pending_rows, next_id
+        nonlocal pending, pending_rows
         if not pending_rows:
             return
-        cols = {k: concat([p[k] for p in pending], pending[0][k].dtype) for k in pending[0]}
-        t, lab = to_arrow(cols, next_id)
-        txns.write(t)
-        labels.write(lab)
-        next_id += pending_rows
+        txns.write(pa.concat_tables([t for t, _ in pending]))
+        labels.write(pa.concat_tables([lab for _, lab in pending]))
         pending, pending_rows = [], 0
 
     streams = DayStreams(ctx.seed)
@@ -133,9 +132,10 @@ def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:
         rows = TxnRows()
         for name, gen in GENERATORS.items():
             gen(ctx, d, streams.get(name, i), rows)
-        cols = sort_by_time(rows.arrays())
-        pending.append(cols)
-        pending_rows += rows.n
+        if rows.n:
+            pending.append(to_arrow(sort_by_time(rows.arrays()), next_id))
+            next_id += rows.n
+            pending_rows += rows.n
         if pending_rows >= sc.output.chunk_rows:
             flush()
         report("transactions", i + 1, sc.days)
