@@ -42,3 +42,16 @@ def test_by_day_of_month_groups_items() -> None:
     assert order[starts[3] : starts[4]].tolist() == [0, 2]
     assert order[starts[1] : starts[2]].tolist() == [1]
     assert starts[5] == starts[28]
+
+
+def test_grouped_alias_draws_within_each_group_by_weight() -> None:
+    from counterflow.render.economy.context import GroupedAlias
+
+    g = GroupedAlias.build([np.array([1.0, 3.0]), np.array([]), np.array([2.0, 2.0, 4.0])])
+    group = np.repeat([0, 1, 2], 200_000)
+    pos = g.draw(group, np.random.default_rng(3))
+    assert np.all(pos[group == 1] == -1)  # an empty group yields nothing
+    a, c = pos[group == 0], pos[group == 2]
+    assert set(a) == {0, 1} and set(c) == {2, 3, 4}
+    np.testing.assert_allclose(np.bincount(a, minlength=2)[:2] / len(a), [0.25, 0.75], atol=0.005)
+    np.testing.assert_allclose(np.bincount(c - 2, minlength=3) / len(c), [0.25, 0.25, 0.5], atol=0.005)

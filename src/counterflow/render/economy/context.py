@@ -92,6 +92,34 @@ class Alias:
         return np.where(rng.random(n) < self.prob[k], k, self.alias[k])
 
 
+@dataclass(frozen=True)
+class GroupedAlias:
+    """One alias table per group packed into flat arrays, so that rows of mixed groups draw
+    in one vectorised pass (no sorting or looping by group)."""
+
+    prob: np.ndarray
+    alias: np.ndarray  # flat positions
+    offset: np.ndarray  # first flat position of each group
+    size: np.ndarray  # items in each group (0: the group has none)
+
+    @classmethod
+    def build(cls, weights_by_group: list[np.ndarray]) -> GroupedAlias:
+        tables = [Alias.build(w) for w in weights_by_group]
+        size = np.array([len(w) for w in weights_by_group], dtype=np.int64)
+        offset = np.concatenate([[0], np.cumsum(size)[:-1]]).astype(np.int64)
+        prob = np.concatenate([t.prob for t in tables]) if tables else np.empty(0)
+        alias = np.concatenate([t.alias + o for t, o in zip(tables, offset)]) if tables else np.empty(0, np.int64)
+        return cls(prob, alias, offset, size)
+
+    def draw(self, group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """A flat position for each element's group; -1 where the group is empty."""
+        size = self.size[group]
+        k = self.offset[group] + (rng.random(len(group)) * size).astype(np.int64)
+        k = np.minimum(k, len(self.prob) - 1)
+        out = np.where(rng.random(len(group)) < self.prob[k], k, self.alias[k])
+        return np.where(size > 0, out, -1)
+
+
 def weighted_pick(cum: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` indices drawn with probabilities proportional to the increments of ``cum``."""
     if n == 0 or len(cum) == 0:

@@ -8,28 +8,33 @@ import numpy as np
 
 from counterflow.render.batch import CHAN, MEMO_POOLS, TYPE, TxnRows
 from counterflow.render.calendar import Day, times
-from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Alias, Context
+from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Alias, Context, GroupedAlias
 from counterflow.render.ids import rng_for
 from counterflow.world import geography as geo
 from counterflow.world.industries import INDUSTRIES
 
 
 def _merchants(ctx: Context) -> dict[str, object]:
-    """Per country: merchants, an alias table over their sizes, and their ticket sizes."""
+    """Merchants of each country with an alias table over their sizes, and ticket sizes,
+    packed flat by country (see :class:`GroupedAlias`)."""
     b = ctx.pop.businesses
     is_merchant = np.array([ind.role == "merchant" for ind in INDUSTRIES])[b.industry]
     rng = rng_for(ctx.seed, "merchant-plan")
-    out: dict[int, tuple[np.ndarray, Alias, np.ndarray, np.ndarray]] = {}
+    ticket_usd = np.array([ind.ticket_usd for ind in INDUSTRIES])
+    ticket_sigma = np.array([ind.ticket_sigma for ind in INDUSTRIES])
+    merchants, medians, sizes = [], [], []
     for ci in range(len(geo.COUNTRY_CODES)):
         m = np.flatnonzero(is_merchant & (b.country == ci))
-        if len(m) == 0:
-            continue
-        ticket = np.array([ind.ticket_usd for ind in INDUSTRIES])[b.industry[m]]
-        sigma = np.array([ind.ticket_sigma for ind in INDUSTRIES])[b.industry[m]]
-        local = ticket * PRICE[ci] / ctx.usd[0, COUNTRY_CUR[ci]]
-        out[ci] = (m, Alias.build(b.size[m]), local * rng.lognormal(0, 0.3, len(m)), sigma)
+        local = ticket_usd[b.industry[m]] * PRICE[ci] / ctx.usd[0, COUNTRY_CUR[ci]]
+        merchants.append(m)
+        medians.append(local * rng.lognormal(0, 0.3, len(m)))
+        sizes.append(b.size[m])
+    flat = np.concatenate(merchants)
     return {
-        "by_country": out,
+        "alias": GroupedAlias.build(sizes),
+        "merchant": flat,
+        "median": np.concatenate(medians),
+        "sigma": ticket_sigma[b.industry[flat]],
         "payers": Alias.build(ctx.pop.persons.card_rate),
         "total_rate": float(ctx.pop.persons.card_rate.sum()),
     }
@@ -41,22 +46,14 @@ def card(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     if mer["total_rate"] == 0:
         return
     n = rng.poisson(mer["total_rate"] * d.activity_factor(ctx.scenario.behaviour.seasonality))
-    who = np.sort(mer["payers"].draw(n, rng))
+    who = mer["payers"].draw(n, rng)
     c = p.country[who]
-    # Persons are stored by country, so each country's payers are one slice.
-    bounds = np.searchsorted(c, np.arange(len(geo.COUNTRY_CODES) + 1))
-    merchant = np.full(n, -1, dtype=np.int64)
-    median = np.zeros(n)
-    sigma = np.zeros(n)
-    for ci, (m, alias, med, sig) in mer["by_country"].items():
-        lo, hi = bounds[ci], bounds[ci + 1]
-        if hi > lo:
-            k = alias.draw(hi - lo, rng)
-            merchant[lo:hi], median[lo:hi], sigma[lo:hi] = m[k], med[k], sig[k]
-    ok = merchant >= 0
-    if not ok.all():
-        who, c, merchant, median, sigma = who[ok], c[ok], merchant[ok], median[ok], sigma[ok]
-    amount = np.maximum(np.round(median * np.exp(sigma * rng.standard_normal(len(who))), 2), 0.5)
+    k = mer["alias"].draw(c, rng)  # a merchant of the payer's own country
+    if (k < 0).any():
+        ok = k >= 0
+        who, c, k = who[ok], c[ok], k[ok]
+    merchant = mer["merchant"][k]
+    amount = np.maximum(np.round(mer["median"][k] * np.exp(mer["sigma"][k] * rng.standard_normal(len(k))), 2), 0.5)
     rows.add(
         ts=times(d, "card", len(who), rng),
         src=p.checking[who],
