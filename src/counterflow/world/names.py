@@ -112,22 +112,20 @@ def person_names(
 def emails(given: list[str], family: list[str], country: str,
            rng: np.random.Generator) -> list[str]:
     """Plausible personal emails; numbers keep them mostly unique but collisions can occur."""
-    domains = EMAIL_DOMAINS[country]
-    # Python ints, not NumPy scalars: formatting NumPy scalars is several times slower.
-    d = rng.integers(0, len(domains), len(given)).tolist()
-    num = rng.integers(1, 9999, len(given)).tolist()
-    style = rng.integers(0, 3, len(given)).tolist()
-    out = []
-    for gi, fi, di, ni, si in zip(given, family, d, num, style):
-        g, f = _ascii(gi), _ascii(fi.split(" ")[0])
-        if country == "CN" and si == 0:
-            local = str(100000 + ni * 7919 % 900000)  # QQ-number style mailbox
-        elif si == 1:
-            local = f"{g}.{f}{ni % 100}"
-        else:
-            local = f"{g[0]}{f}{ni}"
-        out.append(f"{local}@{domains[di]}")
-    return out
+    n = len(given)
+    # Python ints and strs, not NumPy scalars: formatting NumPy scalars is several times slower.
+    domain = np.array(EMAIL_DOMAINS[country], dtype=object)[rng.integers(0, len(EMAIL_DOMAINS[country]), n)].tolist()
+    num = rng.integers(1, 9999, n).tolist()
+    style = rng.integers(0, 3, n).tolist()
+    g = [_ascii(x) for x in given]
+    f = [_ascii(x.split(" ", 1)[0]) for x in family]
+    qq = country == "CN"
+    return [
+        (str(100000 + k * 7919 % 900000) if qq and s == 0  # QQ-number style mailbox
+         else a + "." + b + str(k % 100) if s == 1
+         else a[:1] + b + str(k)) + "@" + dom
+        for a, b, k, s, dom in zip(g, f, num, style, domain)
+    ]
 
 
 _PHONE_FORMATS: dict[str, tuple[str, int]] = {
