@@ -106,7 +106,10 @@ class Dataset:
         return self.con.execute(query, params or []).fetchall()
 
     def fetchone(self, query: str, params: list[Any] | None = None) -> tuple:
-        return self.con.execute(query, params or []).fetchone()
+        # fetchall, not fetchone: DuckDB 2 keeps a half-read result open, which blocks the
+        # connection's next query.
+        rows = self.con.execute(query, params or []).fetchall()
+        return rows[0] if rows else None
 
     def close(self) -> None:
         if self._con is not None:

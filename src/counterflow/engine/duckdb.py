@@ -1,4 +1,4 @@
-"""DuckDB connections with the settings the project relies on.
+"""DuckDB connections with the settings the project relies on, and the DuckDB detection engine.
 
 Insertion order is kept so that query results over time-sorted part files stay deterministic.
 """
@@ -6,6 +6,10 @@ Insertion order is kept so that query results over time-sorted part files stay d
 from __future__ import annotations
 
 import duckdb
+import pyarrow as pa
+
+from counterflow.engine.dialects import DuckDBDialect
+from counterflow.engine.pipeline import Engine
 
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -24,3 +28,34 @@ def quote_ident(name: str) -> str:
 
 def sql_list(paths: list[str]) -> str:
     return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
+
+class DuckDBEngine(Engine):
+    """Runs detection pipelines on a DuckDB connection (a dataset's, with its table views)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, debug: bool = False) -> None:
+        super().__init__(DuckDBDialect(), debug=debug)
+        self.con = con
+
+    def _execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def _arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def _reader(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        return self.con.sql(sql).to_arrow_reader(batch_rows)
+
+    def _register(self, name: str, table: pa.Table) -> None:
+        # A registered Arrow table is a view over Python memory; copying it into a temp table
+        # lets the caller drop its reference.
+        tmp = f"_arrow_{name}"
+        self.con.register(tmp, table)
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS SELECT * FROM {tmp}")
+        finally:
+            self.con.unregister(tmp)
+
+    def _drop(self, name: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")

@@ -1,0 +1,137 @@
+"""``train``, ``detect`` and ``evaluate``: the learned score, alerts, and how good they are."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from counterflow.cli.output import console, emit_json
+from counterflow.errors import InputError
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(train)
+    app.command()(detect)
+    app.command()(evaluate)
+
+
+def _date(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from None
+
+
+def train(
+    data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
+    until: str = typer.Option(..., "--until", help="Train on transactions before this date."),
+    validate_until: str | None = typer.Option(
+        None, "--validate-until", help="Set the threshold on transactions from --until to this date."),
+    model: Path = typer.Option(..., "--model", help="Model file to write (JSON)."),
+    budget: float = typer.Option(0.005, "--budget", help="Alert budget: share of transactions flagged."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Train the learned score (LightGBM on windowed features) with a temporal split."""
+    from counterflow.detect.api import open_data
+    from counterflow.detect.api import train as run
+    from counterflow.detect.model import LightGBMScorer
+
+    t0 = time.perf_counter()
+    with open_data(data) as ds:
+        scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
+                     scorer=LightGBMScorer(alert_budget=budget))
+    scorer.save(model)
+    doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
+           "alert_budget": budget, "versions": scorer.versions_, "validation": getattr(scorer, "validation_", None),
+           "seconds": round(time.perf_counter() - t0, 2)}
+    if json_out:
+        emit_json(doc)
+    else:
+        console.print(f"trained on {escape(str(data))}: {doc['features']} features, threshold "
+                      f"{doc['threshold']:.4f} for a budget of {budget:.2%}, saved to {escape(str(model))} "
+                      f"in {doc['seconds']} s")
+
+
+def detect(
+    data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
+    model: Path | None = typer.Option(None, "--model", help="Trained model; without it the typology detectors."),
+    out: Path = typer.Option(..., "--out", "-o", help="Alerts file to write (Parquet)."),
+    start: str | None = typer.Option(None, "--from", help="Only patterns completed from this date."),
+    end: str | None = typer.Option(None, "--until", help="Only patterns completed before this date."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing alerts."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    show: int = typer.Option(10, "--show", help="Alerts to print."),
+) -> None:
+    """Find alerts: typology detectors with evidence, plus the learned score when given a model."""
+    from counterflow.detect.alerts import write_alerts
+    from counterflow.detect.api import detect as run
+    from counterflow.detect.api import open_data
+    from counterflow.detect.model import LightGBMScorer
+
+    t0 = time.perf_counter()
+    scorer = LightGBMScorer.load(model) if model is not None else None
+    with open_data(data) as ds:
+        alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"))
+    write_alerts(alerts, evidence, out, overwrite=overwrite)
+    rows = alerts.to_pylist()
+    by_det: dict[str, int] = {}
+    for a in rows:
+        for d in a["detectors"]:
+            by_det[d] = by_det.get(d, 0) + 1
+    doc = {"alerts_file": str(out), "alerts": len(rows), "evidence_rows": evidence.num_rows,
+           "by_detector": dict(sorted(by_det.items())), "seconds": round(time.perf_counter() - t0, 2),
+           "top": [{k: a[k] for k in ("alert_id", "subject_account", "score", "typologies", "reason")}
+                   for a in rows[:show]]}
+    if json_out:
+        emit_json(doc)
+        return
+    console.print(f"{len(rows):,} alerts written to {escape(str(out))} in {doc['seconds']} s "
+                  f"({', '.join(f'{k} {v}' for k, v in doc['by_detector'].items()) or 'no detector fired'})")
+    t = Table("alert", "account", "score", "typologies", "reason", title="Top alerts")
+    for a in doc["top"]:
+        t.add_row(str(a["alert_id"]), str(a["subject_account"]), f"{a['score']:.3f}", ",".join(a["typologies"]),
+                  escape(a["reason"]))
+    console.print(t)
+
+
+def evaluate(
+    alerts: Path = typer.Argument(..., help="Alerts file written by detect."),
+    data: Path = typer.Option(..., "--data", help="The labeled dataset directory or AMLworld-style CSV."),
+    start: str | None = typer.Option(None, "--from", help="Evaluate transactions from this date (test period)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Score alerts against ground truth: F1, precision, recall, value recall, per typology."""
+    from counterflow.detect.alerts import read_alerts
+    from counterflow.detect.api import open_data
+    from counterflow.evaluate import evaluate as run
+
+    table = read_alerts(alerts)
+    with open_data(data) as ds:
+        doc = run(table, ds, start=_date(start, "--from"))
+    if json_out:
+        emit_json(doc)
+        return
+    tx, ac, cs = doc["transactions"], doc["accounts"], doc["cases"]
+    t = Table("level", "precision", "recall", "F1", "value recall", "support", title="Detection quality")
+    t.add_row("transactions", f"{tx['precision']:.3f}", f"{tx['recall']:.3f}", f"{tx['f1']:.3f}",
+              f"{tx['value_recall']:.3f}", f"{tx['true_positives'] + tx['false_negatives']:,} illicit")
+    t.add_row("accounts", f"{ac['precision']:.3f}", f"{ac['recall']:.3f}", f"{ac['f1']:.3f}", "",
+              f"{ac['illicit_accounts']:,} illicit")
+    t.add_row("cases", "", f"{cs['recall']:.3f}", "", "", f"{cs['cases']:,} cases")
+    for code, m in doc["typologies"].items():
+        t.add_row(f"typology {code}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+                  f"{m['value_recall']:.3f}", f"{m['support']:,} illicit, {m['flagged']:,} flagged")
+    console.print(t)
+    pa_ = ", ".join(f"top {k}: {v:.3f}" for k, v in doc["precision_at_budget"].items())
+    console.print(f"{doc['alerts']:,} alerts; account precision at budget: {pa_}")
+    ttd = cs["time_to_detect_hours"]
+    if ttd["median"] is not None:
+        console.print(f"time to detect: median {ttd['median']:.1f} h, max {ttd['max']:.1f} h "
+                      f"({cs['detected']} of {cs['cases']} cases detected)")

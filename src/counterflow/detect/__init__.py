@@ -1,0 +1,1 @@
+"""Detection: features, typology detectors, the learned score and alerts over a dataset."""

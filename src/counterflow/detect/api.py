@@ -1,0 +1,139 @@
+"""Train, detect: the detection workflow over a dataset directory or an AMLworld-style CSV.
+
+A CSV is imported into a temporary dataset first (:func:`open_data`), so both go through the
+same code path. Training uses a temporal split: rows before ``until`` train the trees, rows from
+``until`` to ``validate_until`` set the threshold for the alert budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from counterflow.dataset.reader import Dataset, open_dataset
+from counterflow.detect.alerts import MODEL_DETECTOR, build_alerts
+from counterflow.detect.base import txn_base_sql
+from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detectors
+from counterflow.detect.detectors.base import evidence_select
+from counterflow.detect.features import FeatureBuilder
+from counterflow.detect.model import LightGBMScorer
+from counterflow.engine.duckdb import DuckDBEngine
+from counterflow.engine.pipeline import Pipeline
+from counterflow.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def open_data(path: str | Path) -> Iterator[Dataset]:
+    """A dataset from a dataset directory, or from an AMLworld-style CSV imported for the occasion."""
+    p = Path(path)
+    if p.is_dir():
+        with open_dataset(p) as ds:
+            yield ds
+        return
+    if not p.is_file():
+        raise InputError("no such dataset directory or CSV file", file=str(p))
+    from counterflow.dataset.amlworld import import_amlworld
+
+    with tempfile.TemporaryDirectory(prefix="counterflow-import-") as tmp:
+        with open_dataset(import_amlworld(p, Path(tmp) / "ds")) as ds:
+            yield ds
+
+
+def labels_for(ds: Dataset, txn_ids: pa.Array) -> np.ndarray:
+    """Ground truth (is_illicit) for the given transactions, in their order."""
+    eng = DuckDBEngine(ds.con)
+    eng.register("_cf_ids", pa.table({"txn_id": txn_ids, "k": pa.array(np.arange(len(txn_ids)))}))
+    try:
+        t = eng.arrow(Pipeline("labels").add("labels", """
+SELECT i.k, coalesce(l.is_illicit, false) AS y FROM _cf_ids i
+LEFT JOIN transaction_labels l ON l.txn_id = i.txn_id ORDER BY i.k"""))
+    finally:
+        eng.drop("_cf_ids")
+    return t.column("y").to_numpy(zero_copy_only=False).astype(bool)
+
+
+def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
+          scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None) -> LightGBMScorer:
+    """Fit the learned score on rows before ``until``; threshold on [until, validate_until)."""
+    builder = (builder or FeatureBuilder()).fit()
+    scorer = scorer or LightGBMScorer()
+    X = builder.transform(ds, end=until)
+    if X.num_rows == 0:
+        raise InputError(f"no transactions before {until:%Y-%m-%d} to train on", file=str(ds.path))
+    y = labels_for(ds, X.column("txn_id"))
+    Xv = yv = None
+    if validate_until is not None:
+        Xv = builder.transform(ds, start=until, end=validate_until)
+        yv = labels_for(ds, Xv.column("txn_id")) if Xv.num_rows else None
+        if Xv.num_rows == 0:
+            Xv = None
+    log.info("training on %d transactions (%d illicit)", len(y), int(y.sum()))
+    return scorer.fit(X, y, feature_names=builder.feature_names_, X_valid=Xv, y_valid=yv)
+
+
+def model_evidence(ds: Dataset, scored: pa.Table, threshold: float) -> pa.Table:
+    """Evidence rows for the transactions scoring at or above ``threshold``."""
+    flagged = scored.filter(pa.compute.greater_equal(scored.column("score"), threshold))
+    eng = DuckDBEngine(ds.con)
+    eng.register("_cf_flagged", flagged.select(["txn_id", "score"]))
+    cols = evidence_select(
+        MODEL_DETECTOR, "", subject_account="coalesce(t.src_account, t.dst_account)", txn_id="t.txn_id",
+        ts="t.ts", role="'scored transaction'", amount="t.amount_paid", currency="t.currency_paid",
+        amount_usd="t.amount_usd", counterparty="CASE WHEN t.src_account IS NULL THEN NULL ELSE t.dst_account END",
+        country="t.dst_country", state="t.loc_state", location_id="t.location_id", score="f.score")
+    lo = scored.column("ts").to_pylist() and min(scored.column("ts").to_pylist())
+    hi = scored.column("ts").to_pylist() and max(scored.column("ts").to_pylist()) + dt.timedelta(seconds=1)
+    try:
+        return eng.arrow(Pipeline("model_evidence")
+                         .add("txn", txn_base_sql(eng.dialect, lo or None, hi or None))
+                         .add("evidence", f"SELECT {cols} FROM txn t JOIN _cf_flagged f ON f.txn_id = t.txn_id "
+                                          "ORDER BY subject_account, ts, txn_id"))
+    finally:
+        eng.drop("_cf_flagged")
+
+
+def score_transactions(ds: Dataset, scorer: LightGBMScorer, start: dt.datetime | None = None,
+                       end: dt.datetime | None = None, builder: FeatureBuilder | None = None) -> pa.Table:
+    """(txn_id, ts, score) for every transaction in [start, end), computed chunk by chunk."""
+    builder = builder or FeatureBuilder()
+    parts = []
+    for chunk in builder.iter_chunks(ds, start, end):
+        parts.append(pa.table({"txn_id": chunk.column("txn_id"), "ts": chunk.column("ts"),
+                               "score": pa.array(scorer.decision_function(chunk) if chunk.num_rows else [],
+                                                 pa.float64())}))
+    if not parts:
+        return pa.table({"txn_id": pa.array([], pa.int64()), "ts": pa.array([], pa.timestamp("us")),
+                         "score": pa.array([], pa.float64())})
+    return pa.concat_tables(parts)
+
+
+def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datetime | None = None,
+           end: dt.datetime | None = None,
+           detectors: tuple[Detector, ...] = DEFAULT_DETECTORS) -> tuple[pa.Table, pa.Table]:
+    """Alerts and their evidence for [start, end). Without a scorer, the typology detectors alone
+    (the built-in model); with one, its flagged transactions are evidence too."""
+    lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
+    if lo is None:
+        raise InputError("the dataset has no transactions", file=str(ds.path))
+    a = start or lo
+    b = end or hi + dt.timedelta(seconds=1)
+    evidence = run_detectors(DuckDBEngine(ds.con), a, b, detectors)
+    scores: dict[int, float] = {}
+    threshold = None
+    if scorer is not None:
+        scored = score_transactions(ds, scorer, a, b)
+        threshold = scorer.threshold_
+        ev = model_evidence(ds, scored, threshold)
+        evidence = pa.concat_tables([evidence, ev.cast(evidence.schema)])
+        flagged = scored.filter(pa.compute.greater_equal(scored.column("score"), threshold))
+        scores = dict(zip(flagged.column("txn_id").to_pylist(), flagged.column("score").to_pylist()))
+    return build_alerts(evidence, detectors, txn_scores=scores, threshold=threshold), evidence

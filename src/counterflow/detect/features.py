@@ -1,0 +1,224 @@
+"""Per-transaction features over backward time windows, computed in the engine.
+
+Every transaction gets features of its paying and its receiving account, each computed over
+the windows that end at the transaction's own time (``RANGE BETWEEN W PRECEDING AND CURRENT
+ROW`` on epoch seconds, so rows booked in the same second count as "now"), plus features of
+the transaction itself and the shortest temporal cycle it closes (:mod:`counterflow.detect.cycles`).
+Nothing after a transaction's time is used: appending later rows changes no earlier feature.
+
+Work is done in time chunks: a chunk [a, b) reads rows from a − 2 × (longest window) on, so
+results do not depend on the chunk size while memory is bounded by chunk plus look-back. Gaps
+between an account's legs are capped at the longest window, and a leg at the far end of a
+window still sees its own previous leg, hence the doubled look-back.
+
+The feature builder follows the scikit-learn contract: parameters in the constructor,
+``fit`` learns nothing (``feature_names_`` is set), ``transform(dataset)`` returns an Arrow table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from counterflow.dataset import vocab
+from counterflow.dataset.reader import Dataset
+from counterflow.detect.base import REPORTING_THRESHOLD_USD, ts_literal, txn_base_sql
+from counterflow.detect.cycles import DEFAULT_MAX_LEN, cycles_kernel
+from counterflow.engine.dialects import Dialect
+from counterflow.engine.duckdb import DuckDBEngine
+from counterflow.engine.pipeline import Engine, Pipeline
+
+log = logging.getLogger(__name__)
+
+# Aggregates of an account's legs (one leg per side of a transaction) in a window; ``{cd}`` is
+# the dialect's distinct count over the window, ``{w}`` the window.
+_ACCOUNT_AGGS: tuple[tuple[str, str], ...] = (
+    ("n_in", "sum(inbound) OVER ({w})"),
+    ("n_out", "sum(1 - inbound) OVER ({w})"),
+    ("usd_in", "sum(amount_usd * inbound) OVER ({w})"),
+    ("usd_out", "sum(amount_usd * (1 - inbound)) OVER ({w})"),
+    ("deg_in", "{cd:cp_in}"),
+    ("deg_out", "{cd:cp_out}"),
+    ("n_cp", "{cd:cp}"),
+    ("n_currency", "{cd:currency}"),
+    ("amt_mean", "avg(amount_usd) OVER ({w})"),
+    ("amt_std", "coalesce(stddev_samp(amount_usd) OVER ({w}), 0)"),
+    ("amt_max", "max(amount_usd) OVER ({w})"),
+    ("gap_mean", "avg(gap) OVER ({w})"),
+    ("gap_min", "min(gap) OVER ({w})"),
+    ("cash_share", "avg(is_cash) OVER ({w})"),
+    ("xborder_share", "avg(cross_border) OVER ({w})"),
+    ("xcurrency_share", "avg(cross_currency) OVER ({w})"),
+    ("round_share", "avg(is_round) OVER ({w})"),
+    ("below_threshold_n", "sum(below_threshold) OVER ({w})"),
+)
+# Ratios of the aggregates, computed in a second step.
+_ACCOUNT_RATIOS: tuple[tuple[str, str], ...] = (
+    ("legs", "n_in_{s} + n_out_{s}"),
+    ("passthrough", "CASE WHEN usd_in_{s} > 0 AND usd_out_{s} > 0 THEN least(usd_in_{s}, usd_out_{s}) "
+                    "/ greatest(usd_in_{s}, usd_out_{s}) ELSE 0 END"),
+    ("cp_diversity", "n_cp_{s} / (n_in_{s} + n_out_{s})"),
+)
+_TXN_FEATURES: tuple[str, ...] = (
+    "amount_usd", "log_amount", "is_cash", "is_round", "below_threshold", "cross_currency",
+    "cross_border", "hour", "channel_code", "pair_n", "cycle_len",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    label: str
+    seconds: int
+
+
+DEFAULT_WINDOWS: tuple[Window, ...] = (Window("1d", 86_400), Window("7d", 7 * 86_400))
+
+
+class FeatureBuilder:
+    """Look-ahead-free transaction features (see the module docstring)."""
+
+    def __init__(self, windows: tuple[Window, ...] = DEFAULT_WINDOWS, cycle_window_s: int = 7 * 86_400,
+                 max_cycle_len: int = DEFAULT_MAX_LEN, chunk_days: int = 30, debug: bool = False) -> None:
+        self.windows = windows
+        self.cycle_window_s = cycle_window_s
+        self.max_cycle_len = max_cycle_len
+        self.chunk_days = chunk_days
+        self.debug = debug
+
+    # -- scikit-learn contract --------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        return {"windows": self.windows, "cycle_window_s": self.cycle_window_s,
+                "max_cycle_len": self.max_cycle_len, "chunk_days": self.chunk_days, "debug": self.debug}
+
+    def fit(self, ds: Dataset | None = None, y: object = None) -> FeatureBuilder:
+        self.feature_names_ = self.feature_names()
+        return self
+
+    def feature_names(self) -> list[str]:
+        names: list[str] = list(_TXN_FEATURES)
+        for side in ("src", "dst"):
+            for w in self.windows:
+                names += [f"{side}_{n}_{w.label}" for n, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+        return names
+
+    @property
+    def lookback_s(self) -> int:
+        return max([w.seconds for w in self.windows] + [self.cycle_window_s])
+
+    def transform(self, ds: Dataset, start: dt.datetime | None = None, end: dt.datetime | None = None) -> pa.Table:
+        """Features of the transactions with ``start <= ts < end``, in transaction order."""
+        parts = list(self.iter_chunks(ds, start, end))
+        if not parts:
+            return self._empty(ds)
+        return pa.concat_tables(parts)
+
+    def iter_chunks(self, ds: Dataset, start: dt.datetime | None = None,
+                    end: dt.datetime | None = None) -> Iterator[pa.Table]:
+        """One Arrow table per time chunk (bounded memory for long ranges)."""
+        engine = DuckDBEngine(ds.con, debug=self.debug)
+        lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
+        if lo is None:
+            return
+        a = max(lo, start) if start is not None else lo
+        stop = min(hi + dt.timedelta(seconds=1), end) if end is not None else hi + dt.timedelta(seconds=1)
+        step = dt.timedelta(days=self.chunk_days)
+        while a < stop:
+            b = min(a + step, stop)
+            yield self.chunk(engine, a, b)
+            a = b
+
+    def _empty(self, ds: Dataset) -> pa.Table:
+        t = ds.fetchall("SELECT max(ts) FROM transactions")[0][0] or dt.datetime(2000, 1, 1)
+        far = t + dt.timedelta(days=1)
+        return self.chunk(DuckDBEngine(ds.con), far, far + dt.timedelta(seconds=1))
+
+    # -- SQL ----------------------------------------------------------------------------------
+    def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles") -> Pipeline:
+        """The named steps for the chunk [lo, hi); reads the kernel's output from ``cycles_table``."""
+        p = Pipeline("features")
+        # Twice the longest window: a leg at the far end of a window needs its own previous leg.
+        p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=2 * self.lookback_s), hi))
+        thr = REPORTING_THRESHOLD_USD
+        flags = f"""CASE WHEN channel = 'CASH' THEN 1 ELSE 0 END AS is_cash,
+       CASE WHEN src_country <> dst_country THEN 1 ELSE 0 END AS cross_border,
+       CASE WHEN currency_paid <> currency_received THEN 1 ELSE 0 END AS cross_currency,
+       CASE WHEN amount_paid >= 100 AND amount_paid = floor(amount_paid / 100) * 100 THEN 1 ELSE 0 END AS is_round,
+       CASE WHEN amount_usd >= {thr * 0.9} AND amount_usd < {thr} THEN 1 ELSE 0 END AS below_threshold"""
+        p.add("txn_flags", f"SELECT *, {flags} FROM txn")
+        legs = "txn_id, e, {acct} AS account, {cp} AS cp, {inb} AS inbound, amount_usd, {cur} AS currency, " \
+               "is_cash, cross_border, cross_currency, is_round, below_threshold"
+        p.add("legs", f"""
+SELECT {legs.format(acct='src_account', cp='dst_account', inb=0, cur='currency_paid')}
+FROM txn_flags WHERE src_account IS NOT NULL
+UNION ALL
+SELECT {legs.format(acct='dst_account', cp='src_account', inb=1, cur='currency_received')}
+FROM txn_flags WHERE dst_account IS NOT NULL""")
+        cap = self.lookback_s
+        p.add("leg_gaps", f"""
+SELECT *, CASE WHEN inbound = 1 THEN cp END AS cp_in, CASE WHEN inbound = 0 THEN cp END AS cp_out,
+       least(coalesce(e - lag(e) OVER (PARTITION BY account ORDER BY e, txn_id, inbound), {cap}), {cap}) AS gap
+FROM legs""")
+        cols = []
+        for w in self.windows:
+            win = f"PARTITION BY account ORDER BY e RANGE BETWEEN {w.seconds} PRECEDING AND CURRENT ROW"
+            for name, expr in _ACCOUNT_AGGS:
+                if expr.startswith("{cd:"):
+                    sql = d.count_distinct_over(expr[4:-1], win)
+                else:
+                    sql = expr.format(w=win)
+                cols.append(f"CAST({sql} AS DOUBLE) AS {name}_{w.label}")
+        # Windows ending at or after lo reach back at most one window: older legs only fed the gaps.
+        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=max(w.seconds for w in self.windows))))
+        p.add("acct_aggs", "SELECT txn_id, inbound, e, " + ",\n       ".join(cols)
+              + f"\nFROM leg_gaps WHERE e >= {reach}")
+        ratios = [f"{expr.format(s=w.label)} AS {name}_{w.label}"
+                  for w in self.windows for name, expr in _ACCOUNT_RATIOS]
+        since = d.epoch_seconds(ts_literal(lo))
+        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM acct_aggs WHERE e >= {since}")
+        chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
+        top = max(w.seconds for w in self.windows)
+        p.add("txn_own", f"""
+SELECT txn_id, ts, src_account, dst_account, amount_usd, ln(1 + amount_usd) AS log_amount,
+       is_cash, is_round, below_threshold, cross_currency, cross_border, hour(ts) AS hour,
+       CASE channel {chan} ELSE -1 END AS channel_code,
+       CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
+           PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
+FROM txn_flags""")
+        acct_cols = [f"{name}_{w.label}" for w in self.windows for name, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+        sel = ", ".join([f"s.{c} AS src_{c}" for c in acct_cols] + [f"r.{c} AS dst_{c}" for c in acct_cols])
+        p.add("features", f"""
+SELECT o.txn_id, o.ts, o.src_account, o.dst_account,
+       {", ".join(f"o.{c}" for c in _TXN_FEATURES if c != "cycle_len")},
+       coalesce(c.cycle_len, 0) AS cycle_len,
+       {sel}
+FROM txn_own o
+LEFT JOIN acct s ON s.txn_id = o.txn_id AND s.inbound = 0
+LEFT JOIN acct r ON r.txn_id = o.txn_id AND r.inbound = 1
+LEFT JOIN {cycles_table} c ON c.txn_id = o.txn_id
+WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}
+ORDER BY o.txn_id""")
+        return p
+
+    def cycle_inputs(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> Pipeline:
+        p = Pipeline("cycle_inputs")
+        p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=self.cycle_window_s), hi))
+        p.add("edges", f"""
+SELECT txn_id, e, src_account, dst_account, ts >= {ts_literal(lo)} AS is_output
+FROM txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL ORDER BY e, txn_id""")
+        return p
+
+    def chunk(self, engine: Engine, lo: dt.datetime, hi: dt.datetime) -> pa.Table:
+        """Features of the transactions in [lo, hi)."""
+        d = engine.dialect
+        engine.kernel("temporal_cycles", self.cycle_inputs(d, lo, hi),
+                      cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
+        try:
+            out = engine.arrow(self.pipeline(d, lo, hi))
+        finally:
+            engine.drop("txn_cycles")
+        log.debug("features %s..%s: %d rows", lo, hi, out.num_rows)
+        return out

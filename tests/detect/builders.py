@@ -1,0 +1,140 @@
+"""Hand-built datasets with known answers: a few transactions, written as a real dataset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from counterflow.dataset import schema as sch
+from counterflow.dataset.writer import DatasetWriter
+from counterflow.render.tables import places_table
+
+T0 = dt.datetime(2024, 3, 1, 9, 0, 0)
+# Bank id -> country. 1 US, 2 MX, 3 CN, 4 HK.
+BANKS = {1: "US", 2: "MX", 3: "CN", 4: "HK"}
+BANK_CURRENCY = {1: "USD", 2: "MXN", 3: "CNY", 4: "HKD"}
+# Cities (places.place_id) in different US states: NY, CA, IL, TX, AZ, PA, WA, FL, GA.
+CITIES = [113, 114, 115, 116, 118, 119, 122, 123, 124]
+
+
+@dataclass
+class Txn:
+    minutes: float  # after T0
+    src: int | None
+    dst: int | None
+    amount: float
+    currency: str = "USD"
+    channel: str = "WIRE"
+    received: float | None = None
+    currency_received: str | None = None
+    location: int | None = None
+    illicit: bool = False
+    typology: str | None = None
+    case: int | None = None
+
+
+@dataclass
+class World:
+    txns: list[Txn] = field(default_factory=list)
+    # account id -> bank id (party id = account id unless given in owners)
+    banks: dict[int, int] = field(default_factory=dict)
+    owners: dict[int, int] = field(default_factory=dict)
+    parties: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, *t: Txn) -> World:
+        self.txns.extend(t)
+        return self
+
+
+def _fill(table: str, rows: list[dict[str, Any]]) -> pa.Table:
+    schema = sch.table(table).arrow_schema()
+    cols = {}
+    for f in schema:
+        t = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
+        cols[f.name] = pa.array([r.get(f.name) for r in rows], t)
+    return pa.table(cols)
+
+
+def write(world: World, out: Path) -> Path:
+    txns = sorted(world.txns, key=lambda t: t.minutes)
+    accts = sorted({a for t in txns for a in (t.src, t.dst) if a is not None} | set(world.banks))
+    party_ids = sorted({world.owners.get(a, a) for a in accts} | set(world.parties))
+    with DatasetWriter(out) as w:
+        w.write_table("places", places_table())
+        w.write_table("banks", _fill("banks", [
+            {"bank_id": b, "name": f"Bank {b}", "country": c, "kind": "bank", "currency": BANK_CURRENCY[b]}
+            for b, c in BANKS.items()]))
+        w.write_table("fx_rates", _fill("fx_rates", []))
+        w.write_table("goods", _fill("goods", []))
+        w.write_table("parties", _fill("parties", [
+            {"party_id": p, "kind": "person", "name": f"Party {p}", **world.parties.get(p, {})} for p in party_ids]))
+        w.write_table("accounts", _fill("accounts", [
+            {"account_id": a, "party_id": world.owners.get(a, a), "bank_id": world.banks.get(a, 1),
+             "account_number": f"A{a}", "account_type": "checking",
+             "currency": BANK_CURRENCY[world.banks.get(a, 1)]} for a in accts]))
+        rows, labels = [], []
+        for i, t in enumerate(txns, start=1):
+            rows.append({
+                "txn_id": i, "ts": T0 + dt.timedelta(minutes=t.minutes), "src_account": t.src,
+                "dst_account": t.dst, "amount_paid": t.amount, "currency_paid": t.currency,
+                "amount_received": t.received if t.received is not None else t.amount,
+                "currency_received": t.currency_received or t.currency, "channel": t.channel,
+                "txn_type": "unknown", "location_id": t.location})
+            labels.append({"txn_id": i, "is_illicit": t.illicit, "typology": t.typology, "case_id": t.case})
+        w.write_table("transactions", _fill("transactions", rows))
+        w.write_table("transaction_labels", _fill("transaction_labels", labels))
+        w.write_table("party_labels", _fill("party_labels", [
+            {"party_id": p, "is_illicit": False, "role": "legitimate"} for p in party_ids]))
+        # Every other table of the schema (trade, and whatever the twins add) is empty here.
+        written = {"places", "banks", "fx_rates", "goods", "parties", "accounts", "transactions",
+                   "transaction_labels", "party_labels"}
+        for name in sch.TABLE_NAMES:
+            if name not in written:
+                w.write_table(name, _fill(name, []))
+        w.commit({"scenario": None, "seed": None, "source": "test"})
+    return out
+
+
+def amlworld_csv(path: Path, seed: int = 0, days: int = 40, background: int = 3000) -> Path:
+    """An AMLworld-style CSV: random ordinary payments plus labelled laundering patterns
+    (temporal cycles and fan-in/fan-out bursts among their own accounts), spread over ``days``."""
+    import numpy as np
+
+    from counterflow.dataset.amlworld import HEADER
+
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[dt.datetime, int, int, float, str, int]] = []
+    start = dt.datetime(2022, 9, 1)
+    for _ in range(background):
+        a, b = rng.integers(0, 400, 2)
+        when = start + dt.timedelta(minutes=int(rng.integers(0, days * 1440)))
+        rows.append((when, int(a), int(b), float(np.round(rng.lognormal(5, 1.2), 2)),
+                     str(rng.choice(["ACH", "Credit Card", "Cheque", "Wire"])), 0))
+    mule = 1000
+    for _ in range(days // 2):
+        t = start + dt.timedelta(minutes=int(rng.integers(0, (days - 2) * 1440)))
+        k = int(rng.integers(3, 6))
+        ring = list(range(mule, mule + k))
+        mule += k
+        amt = float(rng.integers(5000, 9000))
+        for i in range(k):  # a cycle, one hop every few hours
+            t = t + dt.timedelta(minutes=int(rng.integers(30, 300)))
+            amt *= 0.98
+            rows.append((t, ring[i], ring[(i + 1) % k], round(amt, 2), "Wire", 1))
+        hub = mule
+        mule += 1
+        for j in range(int(rng.integers(6, 10))):  # fan-in then fan-out through one hub
+            rows.append((t + dt.timedelta(minutes=10 * j), mule + j, hub, float(rng.integers(2000, 4000)), "ACH", 1))
+            rows.append((t + dt.timedelta(hours=5, minutes=10 * j), hub, mule + 20 + j,
+                         float(rng.integers(2000, 4000)), "Wire", 1))
+        mule += 40
+    rows.sort(key=lambda r: r[0])
+    lines = [",".join(HEADER)]
+    for when, a, b, amt, fmt, y in rows:
+        lines.append(f"{when:%Y/%m/%d %H:%M},10,{a:08X},20,{b:08X},{amt},US Dollar,{amt},US Dollar,{fmt},{y}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from counterflow.dataset.reader import open_dataset
+from counterflow.detect.alerts import build_alerts, read_alerts, read_evidence, write_alerts
+from counterflow.detect.detectors import DEFAULT_DETECTORS, run_detectors
+from counterflow.engine.duckdb import DuckDBEngine
+from counterflow.errors import InputError
+from tests.detect.builders import CITIES, T0, Txn, World, write
+
+DAY = 1440.0
+
+
+def _world() -> World:
+    w = World()
+    # Structuring: 5 deposits of 9,000-9,900 USD at 5 branches in 4 states within 4 days.
+    amounts = [9000, 9400, 9900, 9650, 9120]
+    cities = [CITIES[0], CITIES[1], CITIES[3], CITIES[4], CITIES[8]]  # NY, CA, TX, AZ, GA
+    cities[4] = 120  # San Diego: a second Californian branch
+    for i, (a, c) in enumerate(zip(amounts, cities)):
+        w.add(Txn(i * DAY, None, 1, a, channel="CASH", location=c, illicit=True, typology="F3", case=1))
+    w.add(Txn(0.5 * DAY, None, 2, 9500, channel="CASH", location=113), Txn(1.5 * DAY, None, 2, 9500, channel="CASH",
+                                                                             location=113))
+    w.add(*[Txn(i * DAY + 3, None, 3, 12_000, channel="CASH", location=113) for i in range(5)])
+    # Funnel: 6 deposits in 4 states over 3 days into account 10, then a wire to Mexico.
+    for i in range(6):
+        w.add(Txn(10 * DAY + i * 720, None, 10, 3000 + 400 * i, channel="CASH", location=CITIES[i % 4],
+                  illicit=True, typology="F4", case=2))
+    w.add(Txn(13.5 * DAY, 10, 50, 20_000, channel="WIRE", currency_received="MXN", received=340_000,
+              illicit=True, typology="F4", case=2))
+    for i in range(6):  # one state only: not a funnel
+        w.add(Txn(10 * DAY + i * 700, None, 11, 3000, channel="CASH", location=113))
+    w.add(Txn(13.6 * DAY, 11, 51, 15_000, channel="WIRE", currency_received="MXN", received=255_000))
+    w.banks.update({50: 2, 51: 2})
+    # Supplier payments: 8 payers, 20-95 USD, to a Chinese beneficiary over 10 days.
+    for i in range(8):
+        w.add(Txn(20 * DAY + i * 1.2 * DAY, 100 + i, 60, 20 + 10 * i + (5 if i == 7 else 0),
+                  illicit=True, typology="P9", case=3))
+    w.add(Txn(20 * DAY, 120, 61, 50), Txn(21 * DAY, 121, 61, 60))  # only 2 payers
+    w.add(*[Txn(20 * DAY + i * 60, 130 + i, 62, 40) for i in range(8)])  # US beneficiary
+    w.banks.update({60: 3, 61: 3})
+    # Pass-through: 4 credits of 10,000, then 4 debits of 9,750 within 2 days.
+    for i in range(4):
+        w.add(Txn(40 * DAY + i * 300, 200 + i, 70, 10_000, illicit=True, typology="C3", case=4))
+        w.add(Txn(41 * DAY + i * 300, 70, 210 + i, 9_750, illicit=True, typology="C3", case=4))
+        w.add(Txn(40 * DAY + i * 300 + 1, 220 + i, 71, 10_000))  # credits only
+    # Mirror swap: 10,000 USD into 80 (US); 15 minutes later linked 82 (MX, shared phone) pays
+    # 166,600 MXN = 9,800 USD at the fallback rate: a 2% fee. 85 pays the same but is not linked.
+    w.add(Txn(50 * DAY, 81, 80, 10_000, illicit=True, typology="C1", case=5))
+    w.add(Txn(50 * DAY + 15, 82, 84, 166_600, currency="MXN", illicit=True, typology="C1", case=5))
+    w.add(Txn(50 * DAY + 16, 85, 86, 166_600, currency="MXN"))
+    w.banks.update({82: 2, 84: 2, 85: 2, 86: 2})
+    w.owners.update({82: 83})
+    w.parties.update({80: {"phone": "+1 555 0100"}, 83: {"phone": "+1 555 0100"}})
+    return w
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    path = write(_world(), tmp_path_factory.mktemp("det") / "ds")
+    with open_dataset(path) as ds:
+        eng = DuckDBEngine(ds.con)
+        ev = run_detectors(eng, T0, T0 + dt.timedelta(days=60))
+        labels = dict(ds.fetchall("SELECT txn_id, case_id FROM transaction_labels"))
+    return ev, labels
+
+
+def _by(ev, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [r for r in ev.to_pylist() if r["detector"] == name]
+
+
+def test_each_detector_finds_its_planted_pattern_and_nothing_else(evidence) -> None:  # type: ignore[no-untyped-def]
+    ev, labels = evidence
+    expect = {"structuring": (1, 1, 5), "funnel_account": (10, 2, 7), "supplier_payments": (60, 3, 8),
+              "pass_through": (70, 4, 8), "mirror_swap": (80, 5, 2)}
+    for name, (subject, case, n) in expect.items():
+        rows = _by(ev, name)
+        assert {r["subject_account"] for r in rows} == {subject}, name
+        assert len(rows) == n, name
+        assert {labels[r["txn_id"]] for r in rows} == {case}, name
+
+
+def test_mirror_pair_with_a_two_percent_fee(evidence) -> None:  # type: ignore[no-untyped-def]
+    rows = _by(evidence[0], "mirror_swap")
+    legs = {r["role"]: r for r in rows}
+    assert legs["dollars in"]["amount"] == 10_000 and legs["pesos out (linked account)"]["amount"] == 166_600
+    fee = 1 - legs["pesos out (linked account)"]["amount_usd"] / legs["dollars in"]["amount_usd"]
+    assert fee == pytest.approx(0.02)
+    assert {r["link"] for r in rows} == {"shared phone"}
+    reason = DEFAULT_DETECTORS[4].describe(rows)
+    assert reason == ("received 10,000 USD in 1 payment while linked account 82 (shared phone) paid 166,600 MXN "
+                      "(= 9,800 USD) within 15 minutes of each, a fee of 2.0%")
+
+
+def _ceil_days(rows: list[dict]) -> int:
+    ts = [r["ts"] for r in rows]
+    return math.ceil((max(ts) - min(ts)).total_seconds() / 86_400)
+
+
+def _num(s: str) -> int:
+    return int(s.replace(",", ""))
+
+
+def test_alert_reasons_match_their_evidence(evidence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    ev = evidence[0]
+    alerts = build_alerts(ev, DEFAULT_DETECTORS)
+    assert alerts.num_rows == 5
+    out = write_alerts(alerts, ev, tmp_path / "alerts.parquet")
+    alerts, ev = read_alerts(out), read_evidence(out)
+    rows = ev.to_pylist()
+    for a in alerts.to_pylist():
+        mine = [r for r in rows if r["subject_account"] == a["subject_account"]]
+        assert sorted({r["txn_id"] for r in mine}) == a["txn_ids"]
+        assert a["alert_ts"] == max(r["ts"] for r in mine)
+        reason = a["reason"]
+        if a["detectors"] == ["structuring"]:
+            m = re.fullmatch(r"received (\d+) cash deposits of ([\d,]+)–([\d,]+) USD at (\d+) branches in (\d+) "
+                             r"states within (\d+) days, each below the 10,000 USD reporting threshold", reason)
+            assert m, reason
+            usd = [r["amount_usd"] for r in mine]
+            assert int(m[1]) == len(mine) and _num(m[2]) == round(min(usd)) and _num(m[3]) == round(max(usd))
+            assert int(m[4]) == len({r["location_id"] for r in mine}) == 5
+            assert int(m[5]) == len({r["state"] for r in mine}) == 4
+            assert int(m[6]) == _ceil_days(mine) == 4
+        elif a["detectors"] == ["funnel_account"]:
+            m = re.fullmatch(r"received (\d+) cash deposits of ([\d,]+)–([\d,]+) USD \(total ([\d,]+) USD\) at (\d+) "
+                             r"branches in (\d+) states within (\d+) days, then wired ([\d,]+) USD to Mexico", reason)
+            assert m, reason
+            deps = [r for r in mine if r["role"] == "cash deposit"]
+            assert int(m[1]) == len(deps) == 6 and _num(m[4]) == round(sum(r["amount_usd"] for r in deps))
+            assert int(m[6]) == len({r["state"] for r in deps}) == 4
+            assert _num(m[8]) == round(sum(r["amount_usd"] for r in mine if r["role"] != "cash deposit")) == 20_000
+        elif a["detectors"] == ["supplier_payments"]:
+            m = re.fullmatch(r"received (\d+) payments of ([\d,]+)–([\d,]+) USD \(total ([\d,]+) USD\) from (\d+) "
+                             r"payers within (\d+) days \(beneficiary in China\)", reason)
+            assert m, reason
+            assert int(m[1]) == len(mine) and int(m[5]) == len({r["counterparty"] for r in mine}) == 8
+            assert _num(m[2]) == 20 and _num(m[3]) == 95 and int(m[6]) == _ceil_days(mine)
+            assert a["typologies"] == ["F1", "P9"]
+        elif a["detectors"] == ["pass_through"]:
+            m = re.fullmatch(r"received (\d+) credits totalling ([\d,]+) USD and sent (\d+) debits totalling ([\d,]+) "
+                             r"USD \((\d+)% of it\) within (\d+) days?", reason)
+            assert m, reason
+            cr = [r["amount_usd"] for r in mine if r["role"] == "credit"]
+            db = [r["amount_usd"] for r in mine if r["role"] == "debit"]
+            assert (int(m[1]), _num(m[2]), int(m[3]), _num(m[4])) == (len(cr), round(sum(cr)), len(db), round(sum(db)))
+            assert int(m[5]) == round(100 * sum(db) / sum(cr))
+        else:
+            assert a["detectors"] == ["mirror_swap"] and "fee of 2.0%" in reason
+    with pytest.raises(InputError, match="exists"):
+        write_alerts(alerts, ev, tmp_path / "alerts.parquet")
+
+
+def test_detectors_render_for_spark() -> None:
+    from counterflow.engine.dialects import SparkDialect
+
+    for det in DEFAULT_DETECTORS:
+        sql = SparkDialect().render(det.pipeline(SparkDialect(), T0, T0 + dt.timedelta(days=1)).sql())
+        assert "SELECT" in sql

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from counterflow.dataset.reader import Dataset, open_dataset
+from counterflow.detect.cycles import shortest_temporal_cycles
+from counterflow.detect.features import FeatureBuilder
+from tests.detect.builders import T0, Txn, World, write
+
+
+def _features(tmp_path: Path, world: World, name: str = "ds", **kw) -> pa.Table:
+    with open_dataset(write(world, tmp_path / name)) as ds:
+        return FeatureBuilder(**kw).transform(ds)
+
+
+def _col(t: pa.Table, name: str) -> list:
+    return t.column(name).to_pylist()
+
+
+def test_three_cycle_and_length_limit(tmp_path: Path) -> None:
+    w = World().add(Txn(0, 1, 2, 100), Txn(10, 2, 3, 99), Txn(20, 3, 1, 98))
+    # A 6-cycle 10..15 closes; a 7-cycle 20..26 is longer than the limit.
+    w.add(*[Txn(30 + i, 10 + i, 10 + (i + 1) % 6, 50) for i in range(6)])
+    w.add(*[Txn(40 + i, 20 + i, 20 + (i + 1) % 7, 50) for i in range(7)])
+    # Out of time order: the closing edge comes first, so no temporal cycle.
+    w.add(Txn(60, 32, 30, 5), Txn(61, 31, 32, 5), Txn(62, 30, 31, 5))
+    f = _features(tmp_path, w)
+    assert _col(f, "cycle_len") == [0, 0, 3] + [0] * 5 + [6] + [0] * 7 + [0, 0, 0]
+
+
+def test_cycle_window_and_ties() -> None:
+    src, dst = np.array([1, 2, 3]), np.array([2, 3, 1])
+    e = np.array([0, 100, 200])
+    assert shortest_temporal_cycles(src, dst, e, window_s=300).tolist() == [0, 0, 3]
+    assert shortest_temporal_cycles(src, dst, e, window_s=150).tolist() == [0, 0, 0]
+    # Two-cycle, and the same-second edges: order (txn id) decides.
+    assert shortest_temporal_cycles(np.array([1, 2]), np.array([2, 1]), np.array([5, 5]),
+                                    window_s=10).tolist() == [0, 2]
+    assert shortest_temporal_cycles(np.array([1]), np.array([1]), np.array([0]), window_s=10).tolist() == [0]
+
+
+def test_fan_in_of_ten_and_fan_out(tmp_path: Path) -> None:
+    w = World().add(*[Txn(i, 100 + i, 1, 10.0 * (i + 1)) for i in range(10)])
+    w.add(*[Txn(20 + i, 2, 200 + i % 4, 5) for i in range(8)])  # 8 payments to 4 payees
+    f = _features(tmp_path, w)
+    assert _col(f, "dst_n_in_1d")[:10] == [float(i) for i in range(1, 11)]
+    assert _col(f, "dst_deg_in_1d")[9] == 10
+    assert _col(f, "dst_usd_in_1d")[9] == pytest.approx(550.0)
+    assert _col(f, "dst_amt_max_1d")[9] == pytest.approx(100.0)
+    assert _col(f, "src_n_out_1d")[17] == 8 and _col(f, "src_deg_out_1d")[17] == 4
+    assert _col(f, "src_cp_diversity_1d")[17] == pytest.approx(0.5)
+    assert _col(f, "dst_gap_min_1d")[9] == 60  # one leg a minute
+
+
+def test_pass_through_round_and_structuring_flags(tmp_path: Path) -> None:
+    w = World().add(Txn(0, 5, 1, 1000), Txn(30, 1, 6, 950), Txn(60, None, 7, 9650, channel="CASH", location=113))
+    w.add(Txn(61, 8, 9, 5000, currency="MXN", currency_received="USD", received=294.1))
+    f = _features(tmp_path, w)
+    assert _col(f, "src_passthrough_1d")[1] == pytest.approx(0.95)
+    assert _col(f, "dst_passthrough_1d")[0] == 0
+    assert _col(f, "below_threshold") == [0, 0, 1, 0]
+    assert _col(f, "is_cash") == [0, 0, 1, 0]
+    assert _col(f, "is_round") == [1, 0, 0, 1]
+    assert _col(f, "cross_currency") == [0, 0, 0, 1]
+    assert _col(f, "amount_usd")[3] == pytest.approx(5000 / 17.0)  # fallback rate: no fx table
+    assert _col(f, "src_account")[2] is None and _col(f, "src_n_in_1d")[2] is None
+
+
+def _random_world(rng: np.random.Generator, n: int, days: float, start_min: float = 0.0) -> list[Txn]:
+    mins = np.sort(rng.uniform(start_min, start_min + days * 1440, n))
+    out = []
+    for m in mins:
+        a, b = rng.integers(1, 25, 2)
+        out.append(Txn(float(np.round(m)), int(a), int(b), float(rng.integers(1, 20_000)),
+                       channel=str(rng.choice(["WIRE", "ACH", "CASH"]))))
+    return out
+
+
+def _assert_same(a: pa.Table, b: pa.Table) -> None:
+    assert a.column_names == b.column_names and a.num_rows == b.num_rows
+    for name in a.column_names:
+        if name == "ts":
+            assert a.column(name).equals(b.column(name))
+            continue
+        x = np.array(a.column(name).to_pylist(), dtype=float)
+        y = np.array(b.column(name).to_pylist(), dtype=float)
+        assert np.allclose(x, y, rtol=1e-9, atol=1e-9, equal_nan=True), name
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_no_look_ahead_when_later_rows_are_appended(tmp_path: Path, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    early = _random_world(rng, 300, 10)
+    late = _random_world(rng, 300, 10, start_min=10 * 1440 + 1)
+    cut = T0 + dt.timedelta(days=10, minutes=1)
+    with open_dataset(write(World(txns=list(early)), tmp_path / "a")) as ds:
+        before = FeatureBuilder().transform(ds)
+    with open_dataset(write(World(txns=early + late), tmp_path / "b")) as ds:
+        after = FeatureBuilder().transform(ds, end=cut)
+    _assert_same(before, after)
+
+
+def test_chunking_does_not_change_features(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    with open_dataset(write(World(txns=_random_world(rng, 400, 20)), tmp_path / "c")) as ds:
+        _assert_same(FeatureBuilder(chunk_days=30).transform(ds), FeatureBuilder(chunk_days=3).transform(ds))
+
+
+def test_feature_invariants_on_generated_data(tiny: Dataset) -> None:
+    fb = FeatureBuilder().fit()
+    start = dt.datetime(2024, 1, 20)
+    f = fb.transform(tiny, start=start, end=start + dt.timedelta(days=4))
+    assert f.column_names[4:] == fb.feature_names_
+    assert min(_col(f, "ts")) >= start and f.num_rows > 1000
+    for side in ("src", "dst"):
+        def c(name: str, side: str = side) -> np.ndarray:
+            return np.array(_col(f, f"{side}_{name}"), dtype=float)
+        ok = ~np.isnan(c("legs_1d"))
+        assert (c("deg_in_1d")[ok] <= c("n_in_1d")[ok]).all()
+        assert (c("n_cp_1d")[ok] <= c("legs_1d")[ok]).all()
+        assert (c("legs_1d")[ok] <= c("legs_7d")[ok]).all() and (c("legs_1d")[ok] >= 1).all()
+        assert ((c("passthrough_7d")[ok] >= 0) & (c("passthrough_7d")[ok] <= 1)).all()
+        assert ((c("cash_share_7d")[ok] >= 0) & (c("cash_share_7d")[ok] <= 1)).all()
+        assert (c("gap_min_7d")[ok] >= 0).all()
