@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from counterflow.cli.main import app
+from counterflow.dataset import schema as sch
 
 runner = CliRunner()
 
@@ -26,10 +27,10 @@ def test_simulate_then_inspect_json_and_human_views_agree(tmp_path: Path) -> Non
     assert doc["date_range"]["first"].startswith("2024-01-01")
     assert doc["date_range"]["last"].startswith("2024-02-14")  # tiny: 45 days
     assert doc["labels"]["transaction_labels"]["rate"] == 0.0
-    assert doc["schema_version"] == "1.0"
+    assert doc["schema_version"] == sch.SCHEMA_VERSION == "1.1"
     human = runner.invoke(app, ["inspect", str(out)])
     assert human.exit_code == 0
-    for key in ("tiny", "seed 3", "schema 1.0", "transaction_labels", "card_purchase", "valid"):
+    for key in ("tiny", "seed 3", f"schema {sch.SCHEMA_VERSION}", "transaction_labels", "card_purchase", "valid"):
         assert key in human.stdout
     assert f"{doc['tables']['transactions']['rows']:,}" in human.stdout
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 from counterflow.dataset import schema as sch
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.render.tables import places_table
+from counterflow.world.goods import GOODS
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0)
 # Bank id -> country. 1 US, 2 MX, 3 CN, 4 HK.
@@ -35,6 +36,7 @@ class Txn:
     illicit: bool = False
     typology: str | None = None
     case: int | None = None
+    shipment: int | None = None
 
 
 @dataclass
@@ -44,6 +46,9 @@ class World:
     banks: dict[int, int] = field(default_factory=dict)
     owners: dict[int, int] = field(default_factory=dict)
     parties: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # shipments and trade documents as table rows; dates may be given as days after T0
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, *t: Txn) -> World:
         self.txns.extend(t)
@@ -59,6 +64,19 @@ def _fill(table: str, rows: list[dict[str, Any]]) -> pa.Table:
     return pa.table(cols)
 
 
+def _day(d: float | dt.date) -> dt.date:
+    return d if isinstance(d, dt.date) else (T0 + dt.timedelta(days=d)).date()
+
+
+def _shipment(r: dict[str, Any]) -> dict[str, Any]:
+    """A shipment row with defaults; ``departure_date``/``arrival_date`` in days after T0."""
+    row = {"goods_description": "goods", "unit": "kg", "currency": "USD", "mode": "sea", "origin_country": "CN",
+           "dest_country": "MX", "forwarder_ids": [], "departure_date": 0, "arrival_date": 20, **r}
+    row["consignee_id"] = row.get("consignee_id", row["importer_id"])
+    row["departure_date"], row["arrival_date"] = _day(row["departure_date"]), _day(row["arrival_date"])
+    return row
+
+
 def write(world: World, out: Path) -> Path:
     txns = sorted(world.txns, key=lambda t: t.minutes)
     accts = sorted({a for t in txns for a in (t.src, t.dst) if a is not None} | set(world.banks))
@@ -69,7 +87,9 @@ def write(world: World, out: Path) -> Path:
             {"bank_id": b, "name": f"Bank {b}", "country": c, "kind": "bank", "currency": BANK_CURRENCY[b]}
             for b, c in BANKS.items()]))
         w.write_table("fx_rates", _fill("fx_rates", []))
-        w.write_table("goods", _fill("goods", []))
+        w.write_table("goods", _fill("goods", [
+            {"hs_code": g.hs_code, "description": g.description, "unit": g.unit,
+             "typical_unit_price_usd": g.price_usd, "sector": g.sector} for g in GOODS]))
         w.write_table("parties", _fill("parties", [
             {"party_id": p, "kind": "person", "name": f"Party {p}", **world.parties.get(p, {})} for p in party_ids]))
         w.write_table("accounts", _fill("accounts", [
@@ -83,15 +103,20 @@ def write(world: World, out: Path) -> Path:
                 "dst_account": t.dst, "amount_paid": t.amount, "currency_paid": t.currency,
                 "amount_received": t.received if t.received is not None else t.amount,
                 "currency_received": t.currency_received or t.currency, "channel": t.channel,
-                "txn_type": "unknown", "location_id": t.location})
+                "txn_type": "trade_payment" if t.shipment else "unknown", "location_id": t.location,
+                "shipment_id": t.shipment})
             labels.append({"txn_id": i, "is_illicit": t.illicit, "typology": t.typology, "case_id": t.case})
         w.write_table("transactions", _fill("transactions", rows))
         w.write_table("transaction_labels", _fill("transaction_labels", labels))
         w.write_table("party_labels", _fill("party_labels", [
             {"party_id": p, "is_illicit": False, "role": "legitimate"} for p in party_ids]))
-        # Every other table of the schema (trade, and whatever the twins add) is empty here.
+        w.write_table("shipments", _fill("shipments", [_shipment(r) for r in world.shipments]))
+        w.write_table("trade_documents", _fill("trade_documents", [
+            {"document_id": i, "doc_number": f"D{i}", "goods_description": "goods", "currency": "USD",
+             **r, "issue_date": _day(r["issue_date"])} for i, r in enumerate(world.documents, start=1)]))
+        # Every other table of the schema (whatever the twins add) is empty here.
         written = {"places", "banks", "fx_rates", "goods", "parties", "accounts", "transactions",
-                   "transaction_labels", "party_labels"}
+                   "transaction_labels", "party_labels", "shipments", "trade_documents"}
         for name in sch.TABLE_NAMES:
             if name not in written:
                 w.write_table(name, _fill(name, []))

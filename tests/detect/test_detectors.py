@@ -58,7 +58,51 @@ def _world() -> World:
     w.banks.update({82: 2, 84: 2, 85: 2, 86: 2})
     w.owners.update({82: 83})
     w.parties.update({80: {"phone": "+1 555 0100"}, 83: {"phone": "+1 555 0100"}})
+    _trade(w)
+    _shared(w)
     return w
+
+
+def _trade(w: World) -> None:
+    """Trade-based laundering (case 6): electronics wholesaler 90 pays twice for 500 kg of a chemical
+    invoiced at ten times its market value, shipped through three forwarders with a transshipment;
+    the bill of lading says 350 kg. Decoy: chemical wholesaler 95 buys the same goods at the market
+    price over the same odd route (its own line of business, papers agree)."""
+    w.parties.update({90: {"kind": "business", "industry_code": "423690", "country": "MX"},
+                      95: {"kind": "business", "industry_code": "424690", "country": "MX"}})
+    route = {"forwarder_ids": [92, 93, 94], "transship_port_id": 5, "departure_date": 30}
+    w.shipments += [{"shipment_id": 700, "exporter_id": 91, "importer_id": 90, "hs_code": "2933.39",
+                     "quantity": 500.0, "declared_value": 900_000.0, **route},
+                    {"shipment_id": 701, "exporter_id": 96, "importer_id": 95, "hs_code": "2933.39",
+                     "quantity": 1000.0, "declared_value": 180_000.0, **route}]
+    for sid, issuer, qty, bl_qty, value in ((700, 91, 500.0, 350.0, 900_000.0), (701, 96, 1000.0, 1000.0, 180_000.0)):
+        w.documents += [
+            {"shipment_id": sid, "doc_type": "invoice", "issue_date": 29, "issuer_id": issuer, "hs_code": "2933.39",
+             "quantity": qty, "declared_value": value},
+            {"shipment_id": sid, "doc_type": "bill_of_lading", "issue_date": 30, "issuer_id": 92,
+             "hs_code": "2933.39", "quantity": bl_qty, "declared_value": value}]
+    w.add(Txn(30 * DAY + 60, 90, 91, 450_000, shipment=700, illicit=True, typology="T1", case=6),
+          Txn(31 * DAY, 90, 91, 450_000, shipment=700, illicit=True, typology="T1", case=6),
+          Txn(30 * DAY + 90, 95, 96, 180_000, shipment=701))
+    w.banks.update({90: 2, 91: 3, 95: 2, 96: 3})
+
+
+def _shared(w: World) -> None:
+    """Shared identifiers (case 7): parties 150, 151 and 152 share a phone; 150 (twice) and 151 pay
+    the Chinese chemical maker 160. Decoys: 153 and 154 share an email and pay a Chinese
+    electronics firm; 155 and 156 share an address and pay two different chemical firms."""
+    phone = {"phone": "+52 33 1111 2222"}
+    w.parties.update({150: phone, 151: phone, 152: phone, 153: {"email": "a@b.mx"}, 154: {"email": "a@b.mx"},
+                      155: {"address": "Calle 1"}, 156: {"address": "Calle 1"}})
+    for acct, ind in ((160, "325199"), (161, "423690"), (162, "424690"), (163, "325412")):
+        w.parties[acct] = {"kind": "business", "industry_code": ind, "country": "CN"}
+        w.banks[acct] = 3
+    w.add(Txn(25 * DAY, 150, 160, 2_000, illicit=True, typology="P6", case=7),
+          Txn(26 * DAY, 151, 160, 3_000, illicit=True, typology="P6", case=7),
+          Txn(27 * DAY, 150, 160, 2_500, illicit=True, typology="P6", case=7))
+    w.add(Txn(25 * DAY + 5, 153, 161, 2_000), Txn(26 * DAY + 5, 154, 161, 2_000),
+          Txn(25 * DAY + 7, 155, 162, 2_000), Txn(26 * DAY + 7, 156, 163, 2_000))
+    w.banks.update({150: 2, 151: 2, 153: 2, 154: 2, 155: 2, 156: 2})
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +121,14 @@ def _by(ev, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
 
 def test_each_detector_finds_its_planted_pattern_and_nothing_else(evidence) -> None:  # type: ignore[no-untyped-def]
     ev, labels = evidence
-    expect = {"structuring": (1, 1, 5), "funnel_account": (10, 2, 7), "supplier_payments": (60, 3, 8),
-              "pass_through": (70, 4, 8), "mirror_swap": (80, 5, 2)}
-    for name, (subject, case, n) in expect.items():
+    expect = {"structuring": ({1}, 1, 5), "funnel_account": ({10}, 2, 7), "supplier_payments": ({60}, 3, 8),
+              "pass_through": ({70}, 4, 8), "mirror_swap": ({80}, 5, 2), "trade_based": ({90}, 6, 3),
+              "shared_identifiers": ({150, 151}, 7, 6)}
+    for name, (subjects, case, n) in expect.items():
         rows = _by(ev, name)
-        assert {r["subject_account"] for r in rows} == {subject}, name
+        assert {r["subject_account"] for r in rows} == subjects, name
         assert len(rows) == n, name
-        assert {labels[r["txn_id"]] for r in rows} == {case}, name
+        assert {labels[r["txn_id"]] for r in rows if r["txn_id"] is not None} == {case}, name
 
 
 def test_mirror_pair_with_a_two_percent_fee(evidence) -> None:  # type: ignore[no-untyped-def]
@@ -110,13 +155,13 @@ def _num(s: str) -> int:
 def test_alert_reasons_match_their_evidence(evidence, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     ev = evidence[0]
     alerts = build_alerts(ev, DEFAULT_DETECTORS)
-    assert alerts.num_rows == 5
+    assert alerts.num_rows == 8
     out = write_alerts(alerts, ev, tmp_path / "alerts.parquet")
     alerts, ev = read_alerts(out), read_evidence(out)
     rows = ev.to_pylist()
     for a in alerts.to_pylist():
         mine = [r for r in rows if r["subject_account"] == a["subject_account"]]
-        assert sorted({r["txn_id"] for r in mine}) == a["txn_ids"]
+        assert sorted({r["txn_id"] for r in mine if r["txn_id"] is not None}) == a["txn_ids"]
         assert a["alert_ts"] == max(r["ts"] for r in mine)
         reason = a["reason"]
         if a["detectors"] == ["structuring"]:
@@ -151,6 +196,10 @@ def test_alert_reasons_match_their_evidence(evidence, tmp_path: Path) -> None:  
             db = [r["amount_usd"] for r in mine if r["role"] == "debit"]
             assert (int(m[1]), _num(m[2]), int(m[3]), _num(m[4])) == (len(cr), round(sum(cr)), len(db), round(sum(db)))
             assert int(m[5]) == round(100 * sum(db) / sum(cr))
+        elif a["detectors"] == ["trade_based"]:
+            _check_trade_reason(reason, mine, a)
+        elif a["detectors"] == ["shared_identifiers"]:
+            _check_shared_reason(reason, mine)
         else:
             assert a["detectors"] == ["mirror_swap"] and "fee of 2.0%" in reason
     with pytest.raises(InputError, match="exists"):
@@ -158,8 +207,85 @@ def test_alert_reasons_match_their_evidence(evidence, tmp_path: Path) -> None:  
 
 
 def test_detectors_render_for_spark() -> None:
+    import sqlglot
+
     from counterflow.engine.dialects import SparkDialect
 
     for det in DEFAULT_DETECTORS:
         sql = SparkDialect().render(det.pipeline(SparkDialect(), T0, T0 + dt.timedelta(days=1)).sql())
-        assert "SELECT" in sql
+        sqlglot.parse_one(sql, read="spark")  # valid Spark SQL
+        assert not re.search(r"COUNT\(DISTINCT[^()]*\)\s*OVER", sql, re.I), det.name
+        if det.name == "trade_based":
+            assert "SIZE(sh.forwarder_ids)" in sql  # an array's length, not a string's
+
+
+def _check_trade_reason(reason: str, mine: list[dict], alert: dict) -> None:
+    m = re.fullmatch(r"shipment (\d+) \(([\d,]+) USD invoiced\) invoiced at ([\d.]+)× the typical value of HS "
+                     r"([\d.]+); papers disagree on (\w+); routed through (\d+) forwarders with goods outside the "
+                     r"importer's line of business, settled by (\d+) payments totalling ([\d,]+) USD", reason)
+    assert m, reason
+    ship = next(r for r in mine if r["role"] == "shipment")
+    pays = [r for r in mine if r["role"] == "trade payment"]
+    assert int(m[1]) == ship["shipment_id"] == 700 and _num(m[2]) == round(ship["amount_usd"]) == 900_000
+    assert float(m[3]) == round(ship["value_ratio"], 1) == 10.0 and m[4] == ship["hs_code"]
+    assert m[5] == ship["detail"] == "quantity" and int(m[6]) == ship["forwarders"] == 3
+    assert int(m[7]) == len(pays) == 2 and _num(m[8]) == round(sum(r["amount_usd"] for r in pays))
+    assert alert["typologies"] == ["T1", "T3", "T4"] and alert["shipment_ids"] == [700]
+
+
+def _check_shared_reason(reason: str, mine: list[dict]) -> None:
+    m = re.fullmatch(r"shares a phone \(([^)]+)\) with (\d+) other paying accounts?; together they paid the same "
+                     r"chemical firm \(account (\d+)\) (\d+) times, ([\d,]+) USD in all \((\d+) payments? from this "
+                     r"account\) within (\d+) days", reason)
+    assert m, reason
+    subject = mine[0]["subject_account"]
+    assert m[1] == mine[0]["detail"] == "+52 33 1111 2222"
+    assert int(m[2]) == len({r["related_account"] for r in mine} - {subject}) == 1
+    assert int(m[3]) == mine[0]["counterparty"] == 160 and int(m[4]) == len(mine) == 3
+    assert _num(m[5]) == round(sum(r["amount_usd"] for r in mine)) == 7_500
+    assert int(m[6]) == sum(1 for r in mine if r["related_account"] == subject)
+    assert int(m[7]) == _ceil_days(mine) == 2
+
+
+def test_case_alerts_merge_connected_accounts_and_budget(evidence) -> None:  # type: ignore[no-untyped-def]
+    from counterflow.detect.alerts import limit_alerts
+    from counterflow.detect.cases import group_cases
+
+    ev = evidence[0]
+    alerts = build_alerts(ev, DEFAULT_DETECTORS)
+    cases = group_cases(alerts, ev)
+    assert cases.num_rows == 7
+    merged = [c for c in cases.to_pylist() if len(c["accounts"]) > 1]
+    assert len(merged) == 1 and merged[0]["accounts"] == [150, 151]
+    case = merged[0]
+    members = {a["subject_account"]: a for a in alerts.to_pylist() if a["subject_account"] in (150, 151)}
+    assert case["txn_ids"] == sorted(set(members[150]["txn_ids"]) | set(members[151]["txn_ids"]))
+    assert case["amount_usd"] == pytest.approx(7_500)  # shared evidence counts once
+    assert case["reason"].startswith("case of 2 connected accounts: account 15")
+    for acct, a in members.items():
+        assert f"account {acct} {a['reason']}" in case["reason"]
+    # Far apart in time, the same ties make no case.
+    assert group_cases(alerts, ev, window_s=-3 * 86_400).num_rows == 8
+    top = limit_alerts(cases, 3)
+    assert top.num_rows == 3 and top.column("alert_id").to_pylist() == [1, 2, 3]
+    assert limit_alerts(cases, 0).num_rows == 0 and limit_alerts(cases, None).num_rows == 7
+
+
+def test_detect_command_cases_and_alert_budget(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from counterflow.cli.main import app
+
+    data = write(_world(), tmp_path / "ds")
+    runner = CliRunner()
+    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "a.parquet"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["alerts"] == 8
+    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "c.parquet"), "--cases",
+                              "--budget-alerts", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["alerts"], doc["grouping"], doc["budget_alerts"]) == (3, "cases", 3)
+    assert read_alerts(tmp_path / "c.parquet").num_rows == 3

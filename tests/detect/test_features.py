@@ -98,11 +98,27 @@ def test_no_look_ahead_when_later_rows_are_appended(tmp_path: Path, seed: int) -
     early = _random_world(rng, 300, 10)
     late = _random_world(rng, 300, 10, start_min=10 * 1440 + 1)
     cut = T0 + dt.timedelta(days=10, minutes=1)
-    with open_dataset(write(World(txns=list(early)), tmp_path / "a")) as ds:
-        before = FeatureBuilder().transform(ds)
-    with open_dataset(write(World(txns=early + late), tmp_path / "b")) as ds:
-        after = FeatureBuilder().transform(ds, end=cut)
+    # Trade payments whose later papers contradict the earlier ones, shared identifiers and a
+    # listed party: papers issued and payments booked after the cut must change nothing before it.
+    early += [Txn(2 * 1440 + 7, 1, 2, 5000, shipment=1), Txn(9 * 1440, 1, 2, 5000, shipment=1)]
+    early.sort(key=lambda t: t.minutes)
+    ship = [{"shipment_id": 1, "exporter_id": 2, "importer_id": 1, "hs_code": "8517.13", "quantity": 10.0,
+             "declared_value": 10_000.0, "forwarder_ids": [3, 4], "departure_date": 11}]
+    docs = [{"shipment_id": 1, "doc_type": "invoice", "issue_date": 1, "issuer_id": 2, "hs_code": "8517.13",
+             "quantity": 10.0, "declared_value": 10_000.0}]
+    late_docs = [{"shipment_id": 1, "doc_type": "bill_of_lading", "issue_date": 11, "issuer_id": 3,
+                  "hs_code": "2933.39", "quantity": 99.0, "declared_value": 1.0}]
+    parties = {1: {"phone": "+1 1"}, 5: {"phone": "+1 1"}, 7: {"occupation": "student"}}
+    listed = pa.table({"party_id": pa.array([3], pa.int64())})
+    with open_dataset(write(World(txns=list(early), shipments=ship, documents=docs, parties=parties),
+                            tmp_path / "a")) as ds:
+        before = FeatureBuilder(listed=listed).transform(ds)
+    with open_dataset(write(World(txns=early + late, shipments=ship, documents=docs + late_docs, parties=parties),
+                            tmp_path / "b")) as ds:
+        after = FeatureBuilder(listed=listed).transform(ds, end=cut)
     _assert_same(before, after)
+    for name in ("sg", "gs", "trade_value_ratio", "src_listed_hop", "dst_listed_hop", "src_shared_phone"):
+        assert np.nanmax(np.array(before.column(name).to_pylist(), dtype=float)) > 0, name  # exercised
 
 
 def test_chunking_does_not_change_features(tmp_path: Path) -> None:

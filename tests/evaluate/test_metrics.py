@@ -17,7 +17,7 @@ def test_known_answers_on_planted_patterns(tmp_path: Path) -> None:
     with open_dataset(write(_world(), tmp_path / "ds")) as ds:
         alerts, _ = detect(ds)
         full = evaluate(alerts, ds)
-        # Without the pass-through alert its 8 transactions (of 30 illicit) are missed.
+        # Without the pass-through alert its 8 transactions (of 35 illicit) are missed.
         keep = pa.array([d != ["pass_through"] for d in alerts.column("detectors").to_pylist()])
         part = evaluate(alerts.filter(keep), ds)
         late = evaluate(alerts, ds, start=T0 + dt.timedelta(days=45))
@@ -26,13 +26,13 @@ def test_known_answers_on_planted_patterns(tmp_path: Path) -> None:
         usd_all = ds.fetchall("SELECT sum(CASE WHEN currency_paid = 'MXN' THEN amount_paid / 17 ELSE amount_paid END) "
                               "FROM transactions t JOIN transaction_labels l USING (txn_id) WHERE l.is_illicit")[0][0]
     assert (full["f1"], full["precision"], full["recall"], full["value_recall"]) == (1.0, 1.0, 1.0, pytest.approx(1.0))
-    assert full["transactions"]["true_positives"] == 30 and full["cases"]["detected"] == 5
+    assert full["transactions"]["true_positives"] == 35 and full["cases"]["detected"] == 7
     assert full["typologies"]["F3"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "value_recall": 1.0,
                                         "support": 5, "flagged": 5}
     assert full["typologies"]["F1"]["support"] == 0 and full["typologies"]["F1"]["flagged"] == 8
     assert full["precision_at_budget"]["10"] == 1.0 and full["accounts"]["precision"] == 1.0
-    assert part["recall"] == pytest.approx(22 / 30) and part["precision"] == 1.0
-    assert part["typologies"]["C3"]["recall"] == 0.0 and part["cases"]["detected"] == 4
+    assert part["recall"] == pytest.approx(27 / 35) and part["precision"] == 1.0
+    assert part["typologies"]["C3"]["recall"] == 0.0 and part["cases"]["detected"] == 6
     assert part["value_recall"] == pytest.approx(1 - usd / usd_all)
     # From day 45 only the mirror swap (day 50) is in the test period.
     assert late["transactions"]["true_positives"] == 2 and late["alerts"] == 1 and late["f1"] == 1.0

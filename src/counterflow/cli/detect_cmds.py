@@ -65,6 +65,9 @@ def detect(
     out: Path = typer.Option(..., "--out", "-o", help="Alerts file to write (Parquet)."),
     start: str | None = typer.Option(None, "--from", help="Only patterns completed from this date."),
     end: str | None = typer.Option(None, "--until", help="Only patterns completed before this date."),
+    cases: bool = typer.Option(False, "--cases", help="One alert per case: connected flagged accounts merged."),
+    budget_alerts: int | None = typer.Option(None, "--budget-alerts", min=0,
+                                             help="Alert budget as a count: keep the N highest-ranked alerts."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing alerts."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     show: int = typer.Option(10, "--show", help="Alerts to print."),
@@ -78,7 +81,8 @@ def detect(
     t0 = time.perf_counter()
     scorer = LightGBMScorer.load(model) if model is not None else None
     with open_data(data) as ds:
-        alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"))
+        alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"),
+                               cases=cases, budget_alerts=budget_alerts)
     write_alerts(alerts, evidence, out, overwrite=overwrite)
     rows = alerts.to_pylist()
     by_det: dict[str, int] = {}
@@ -87,7 +91,8 @@ def detect(
             by_det[d] = by_det.get(d, 0) + 1
     doc = {"alerts_file": str(out), "alerts": len(rows), "evidence_rows": evidence.num_rows,
            "by_detector": dict(sorted(by_det.items())), "seconds": round(time.perf_counter() - t0, 2),
-           "top": [{k: a[k] for k in ("alert_id", "subject_account", "score", "typologies", "reason")}
+           "grouping": "cases" if cases else "accounts", "budget_alerts": budget_alerts,
+           "top": [{k: a[k] for k in ("alert_id", "subject_account", "accounts", "score", "typologies", "reason")}
                    for a in rows[:show]]}
     if json_out:
         emit_json(doc)

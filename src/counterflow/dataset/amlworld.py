@@ -418,7 +418,8 @@ def import_amlworld(csv_path: str | Path, out_dir: str | Path, *, overwrite: boo
         finally:
             con.close()
         w.write_table("places", places_table())
-        for name in ("fx_rates", "goods", "shipments", "trade_documents", "shipment_labels"):
+        # An AMLworld file has no trade, rates or twin records: those tables are written empty.
+        for name in w.unwritten():
             w.write_table(name, _fill(name, 0))
         manifest.update({"scenario": None, "seed": None, "source": "import amlworld",
                          "source_file": path.name, "labels": labels})

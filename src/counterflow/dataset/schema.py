@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from counterflow.dataset import vocab
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _DICT = pa.dictionary(pa.int8(), pa.string())
 
@@ -273,10 +273,82 @@ TABLES: tuple[Table, ...] = (
         ),
         key="shipment_id",
     ),
+    Table(
+        "seizures",
+        "Seizures of the trafficking twin, as an agency would report them.",
+        (
+            _c("seizure_id", pa.int64(), "Seizure identifier (opaque)."),
+            _c("date", pa.date32(), "Day of the seizure."),
+            _c("place_id", pa.int32(), "Port, crossing, city or state.", references="places.place_id"),
+            _c("country", pa.string(), "Country of the place."),
+            _c("agency", _DICT, "Seizing agency.", values=vocab.AGENCIES),
+            _c("substance", _DICT, "What was seized.", values=vocab.SUBSTANCES),
+            _c("form", _DICT, "Powder, pills, precursor chemical or equipment.", values=vocab.SEIZURE_FORMS),
+            _c("quantity", pa.float64(), "Amount in unit: kg of gross weight, or a count of pills or presses."),
+            _c("unit", pa.string(), "Unit of quantity.", values=vocab.UNITS),
+            _c("fentanyl_kg", pa.float64(), "Fentanyl content, or what the chemical would yield, in kg."),
+            _c("method", _DICT, "How the load travelled or where it was found.", values=vocab.SEIZURE_METHODS),
+            _c(
+                "shipment_id",
+                pa.int64(),
+                "Shipment the load travelled in, if in this dataset.",
+                nullable=True,
+                references="shipments.shipment_id",
+            ),
+            _c(
+                "party_id",
+                pa.int64(),
+                "Party caught with it (courier, lab operator, consignee).",
+                nullable=True,
+                references="parties.party_id",
+            ),
+        ),
+        key="seizure_id",
+        time_column="date",
+    ),
+    Table(
+        "seizure_labels",
+        "Ground truth per seizure: whose load it was.",
+        (
+            _c("seizure_id", pa.int64(), "Seizure.", references="seizures.seizure_id"),
+            _LABEL_COLS[0],
+            _c("organisation", _DICT, "Organisation the load belonged to.", values=vocab.ORGANISATIONS),
+            *_LABEL_COLS[1:],
+        ),
+        key="seizure_id",
+    ),
+    Table(
+        "flows",
+        "Daily flows, stocks, prices and outcomes of the trafficking twin, in long format: one "
+        "measure of one node (place, organisation, region) on one day. Zero quantities are left out.",
+        (
+            _c("date", pa.date32(), "Day."),
+            _c("place_id", pa.int32(), "Node: port, crossing or city; null if national.", nullable=True,
+               references="places.place_id"),
+            _c("organisation", _DICT, "Organisation, null if all.", nullable=True, values=vocab.ORGANISATIONS),
+            _c("region", _DICT, "US region, null if not regional.", nullable=True, values=vocab.US_REGIONS),
+            _c("measure", _DICT, "What is measured (see docs/trafficking.md).", values=vocab.FLOW_MEASURES),
+            _c("value", pa.float64(), "Value, in the unit the measure's name ends with."),
+        ),
+        time_column="date",
+    ),
+    Table(
+        "cash_proceeds",
+        "Street-sale cash by city, day and organisation: the input of the laundering twin "
+        "(contract in docs/trafficking.md).",
+        (
+            _c("date", pa.date32(), "Day of the sales."),
+            _c("city_id", pa.int32(), "US city where the cash was taken.", references="places.place_id"),
+            _c("organisation", _DICT, "Organisation that holds the cash.", values=vocab.ORGANISATIONS),
+            _c("amount_usd", pa.float64(), "US dollars in cash, rounded to the dollar."),
+            _c("case_id", pa.int64(), "Case of the organisation's network."),
+        ),
+        time_column="date",
+    ),
 )
 
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
-LABEL_TABLES: tuple[str, ...] = ("transaction_labels", "party_labels", "shipment_labels")
+LABEL_TABLES: tuple[str, ...] = ("transaction_labels", "party_labels", "shipment_labels", "seizure_labels")
 
 
 def table(name: str) -> Table:

@@ -99,6 +99,7 @@ def validate(
         ("transactions", "transaction_labels"),
         ("parties", "party_labels"),
         ("shipments", "shipment_labels"),
+        ("seizures", "seizure_labels"),
     ):
         if tables[base]["rows"] != tables[labels]["rows"]:
             rep.problems.append(

@@ -41,3 +41,18 @@ ROLES = (
     "importer", "cartel", "lab_operator", "smuggler", "distributor", "money_broker",
     "broker_courier", "mule", "funnel_account", "shell_company", "dollar_buyer", "peso_buyer",
 )
+
+# The trafficking twin (schema 1.1).
+ORGANISATIONS = ("sinaloa", "cjng", "dominican_tco", "independent")
+US_REGIONS = ("northeast", "midwest", "south", "west")
+AGENCIES = ("CBP", "USBP", "DEA", "HSI", "SEMAR", "SEDENA", "FGR", "China Customs", "CBSA")
+SEIZURE_FORMS = ("powder", "pills", "precursor", "equipment")
+SEIZURE_METHODS = ("sea_container", "parcel", "vehicle", "courier", "tunnel", "air_parcel", "road", "lab", "stash")
+SUBSTANCES = ("fentanyl", "NPP", "4-ANPP", "4-AP", "1-boc-4-AP", "norfentanyl", "methylamine", "pill press")
+FLOW_MEASURES = (
+    "port_arrived_kg", "port_seized_kg", "crossed_pure_kg", "crossing_seized_pure_kg", "synthesized_kg",
+    "lab_precursor_stock_kg", "lab_fentanyl_stock_kg", "pills_pressed", "us_stock_pure_kg", "wholesale_usd",
+    "sold_pure_kg", "revenue_usd", "demand_pure_kg", "deaths", "exhibits", "pill_price_usd",
+    "price_china_usd_kg", "price_mexico_usd_kg", "price_us_wholesale_usd_kg", "mail_sent_kg", "mail_seized_kg",
+    "interior_seized_pure_kg",
+)

@@ -161,6 +161,11 @@ class DatasetWriter:
         pq.write_table(data, self.tmp / rel, row_group_size=1_000_000, **_parquet_options(t, self.compression))
         self._register(name, rel, data.num_rows)
 
+    def unwritten(self) -> list[str]:
+        """Schema tables not written yet (nor open as a streaming writer), in schema order."""
+        started = set(self._files) | {pw._table.name for pw in self._parts}
+        return [t for t in sch.TABLE_NAMES if t not in started]
+
     def parts(self, name: str, rows_per_file: int | None = None) -> PartWriter:
         """A streaming writer for ``name``: part files of ``rows_per_file`` rows, or one file."""
         pw = PartWriter(self, sch.table(name), rows_per_file)

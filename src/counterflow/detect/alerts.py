@@ -1,5 +1,7 @@
 """Alerts: one per subject account, with score, typology codes, evidence and a plain-language reason.
 
+(:mod:`counterflow.detect.cases` merges them into one alert per case subgraph.)
+
 Evidence rows come from the typology detectors and from the learned score (transactions above
 its threshold, attributed to the paying account, or the receiving one for cash deposits). They
 are grouped by subject account; each detector that fired on the account contributes one
@@ -40,6 +42,8 @@ ALERT_SCHEMA = pa.schema([
     ("txn_ids", pa.list_(pa.int64())),
     ("counterparties", pa.list_(pa.int64())),
     ("amount_usd", pa.float64()),          # of the distinct evidence transactions
+    ("accounts", pa.list_(pa.int64())),    # flagged accounts: the subject, or every account of a case
+    ("shipment_ids", pa.list_(pa.int64())),
 ])
 
 
@@ -77,14 +81,16 @@ def build_alerts(evidence: pa.Table, detectors: tuple[Detector, ...], *,
                 sentences.append(describe_model(det_rows, threshold))
             else:
                 sentences.append(by_name[name].describe(det_rows))
-            for c in det_rows[0]["typologies"].split(","):
-                if c and c not in codes:
-                    codes.append(c)
+            for r in det_rows:
+                for c in (r["typologies"] or "").split(","):
+                    if c and c not in codes:
+                        codes.append(c)
         rules = [n for n in by_det if n != MODEL_DETECTOR]
-        txn_ids = sorted({r["txn_id"] for r in rows})
+        # Shipment rows of trade evidence have no transaction.
+        txn_ids = sorted({r["txn_id"] for r in rows if r["txn_id"] is not None})
         model_score = max((scores.get(t, 0.0) for t in txn_ids), default=0.0)
         rule_score = min(0.99, RULE_SCORE + RULE_SCORE_STEP * (len(rules) - 1)) if rules else 0.0
-        usd = {r["txn_id"]: r["amount_usd"] or 0.0 for r in rows}
+        usd = {r["txn_id"]: r["amount_usd"] or 0.0 for r in rows if r["txn_id"] is not None}
         alerts.append({
             "subject_account": subject,
             "score": max(model_score, rule_score),
@@ -96,11 +102,22 @@ def build_alerts(evidence: pa.Table, detectors: tuple[Detector, ...], *,
             "txn_ids": txn_ids,
             "counterparties": sorted({r["counterparty"] for r in rows if r["counterparty"] is not None}),
             "amount_usd": sum(usd.values()),
+            "accounts": [subject],
+            "shipment_ids": sorted({r["shipment_id"] for r in rows if r.get("shipment_id") is not None}),
         })
     alerts.sort(key=lambda a: (-a["score"], a["alert_ts"], a["subject_account"]))
     for i, a in enumerate(alerts, start=1):
         a["alert_id"] = i
     return pa.Table.from_pylist(alerts, schema=ALERT_SCHEMA)
+
+
+def limit_alerts(alerts: pa.Table, budget: int | None) -> pa.Table:
+    """The ``budget`` highest-ranked alerts (alerts come ranked); all of them when None."""
+    if budget is None:
+        return alerts
+    if budget < 0:
+        raise ValueError("an alert budget is a number of alerts, 0 or more")
+    return alerts.slice(0, budget)
 
 
 def evidence_path(alerts_path: str | Path) -> Path:
@@ -150,4 +167,5 @@ def read_evidence(alerts_path: str | Path) -> pa.Table:
     return pq.read_table(p)
 
 
-__all__ = ["ALERT_SCHEMA", "EVIDENCE_SCHEMA", "build_alerts", "read_alerts", "read_evidence", "write_alerts"]
+__all__ = ["ALERT_SCHEMA", "EVIDENCE_SCHEMA", "build_alerts", "limit_alerts", "read_alerts", "read_evidence",
+           "write_alerts"]

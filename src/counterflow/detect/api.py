@@ -18,8 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from counterflow.dataset.reader import Dataset, open_dataset
-from counterflow.detect.alerts import MODEL_DETECTOR, build_alerts
+from counterflow.detect.alerts import MODEL_DETECTOR, build_alerts, limit_alerts
 from counterflow.detect.base import txn_base_sql
+from counterflow.detect.cases import group_cases
 from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detectors
 from counterflow.detect.detectors.base import evidence_select
 from counterflow.detect.features import FeatureBuilder
@@ -117,10 +118,13 @@ def score_transactions(ds: Dataset, scorer: LightGBMScorer, start: dt.datetime |
 
 
 def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datetime | None = None,
-           end: dt.datetime | None = None,
-           detectors: tuple[Detector, ...] = DEFAULT_DETECTORS) -> tuple[pa.Table, pa.Table]:
+           end: dt.datetime | None = None, detectors: tuple[Detector, ...] = DEFAULT_DETECTORS,
+           cases: bool = False, case_window_s: int = 7 * 86_400,
+           budget_alerts: int | None = None) -> tuple[pa.Table, pa.Table]:
     """Alerts and their evidence for [start, end). Without a scorer, the typology detectors alone
-    (the built-in model); with one, its flagged transactions are evidence too."""
+    (the built-in model); with one, its flagged transactions are evidence too. ``cases`` merges
+    connected flagged accounts into one alert per case (:mod:`counterflow.detect.cases`);
+    ``budget_alerts`` keeps the highest-ranked alerts (or cases) only."""
     lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
     if lo is None:
         raise InputError("the dataset has no transactions", file=str(ds.path))
@@ -136,4 +140,7 @@ def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datet
         evidence = pa.concat_tables([evidence, ev.cast(evidence.schema)])
         flagged = scored.filter(pa.compute.greater_equal(scored.column("score"), threshold))
         scores = dict(zip(flagged.column("txn_id").to_pylist(), flagged.column("score").to_pylist()))
-    return build_alerts(evidence, detectors, txn_scores=scores, threshold=threshold), evidence
+    alerts = build_alerts(evidence, detectors, txn_scores=scores, threshold=threshold)
+    if cases:
+        alerts = group_cases(alerts, evidence, case_window_s)
+    return limit_alerts(alerts, budget_alerts), evidence

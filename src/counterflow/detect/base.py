@@ -52,7 +52,7 @@ SELECT t.txn_id, t.ts, {d.epoch_seconds('t.ts')} AS e,
        t.amount_paid * coalesce(fx.usd_per_unit, fb.usd_per_unit) AS amount_usd,
        sa.party_id AS src_party, da.party_id AS dst_party,
        sb.country AS src_country, db.country AS dst_country,
-       t.location_id, pl.state AS loc_state
+       t.location_id, pl.state AS loc_state, t.shipment_id
 FROM transactions t
 LEFT JOIN accounts sa ON sa.account_id = t.src_account
 LEFT JOIN accounts da ON da.account_id = t.dst_account

@@ -3,8 +3,10 @@
 Every transaction gets features of its paying and its receiving account, each computed over
 the windows that end at the transaction's own time (``RANGE BETWEEN W PRECEDING AND CURRENT
 ROW`` on epoch seconds, so rows booked in the same second count as "now"), plus features of
-the transaction itself and the shortest temporal cycle it closes (:mod:`counterflow.detect.cycles`).
-Nothing after a transaction's time is used: appending later rows changes no earlier feature.
+the transaction itself, the shortest temporal cycle it closes (:mod:`counterflow.detect.cycles`),
+and the scatter-gather, party-trait, trade-paper and listed-distance features of
+:mod:`counterflow.detect.feature_steps`. Nothing after a transaction's time is used: appending
+later rows changes no earlier feature.
 
 Work is done in time chunks: a chunk [a, b) reads rows from a − 2 × (longest window) on, so
 results do not depend on the chunk size while memory is bounded by chunk plus look-back. Gaps
@@ -28,6 +30,15 @@ from counterflow.dataset import vocab
 from counterflow.dataset.reader import Dataset
 from counterflow.detect.base import REPORTING_THRESHOLD_USD, ts_literal, txn_base_sql
 from counterflow.detect.cycles import DEFAULT_MAX_LEN, cycles_kernel
+from counterflow.detect.feature_steps import (
+    HOP_FEATURES,
+    PARTY_FEATURES,
+    TRADE_FEATURES,
+    add_party_steps,
+    add_pattern_steps,
+    add_payment_trade_steps,
+    daily_hops,
+)
 from counterflow.engine.dialects import Dialect
 from counterflow.engine.duckdb import DuckDBEngine
 from counterflow.engine.pipeline import Engine, Pipeline
@@ -52,6 +63,7 @@ _ACCOUNT_AGGS: tuple[tuple[str, str], ...] = (
     ("gap_min", "min(gap) OVER ({w})"),
     ("cash_share", "avg(is_cash) OVER ({w})"),
     ("xborder_share", "avg(cross_border) OVER ({w})"),
+    ("xborder_usd_in", "sum(amount_usd * inbound * cross_border) OVER ({w})"),
     ("xcurrency_share", "avg(cross_currency) OVER ({w})"),
     ("round_share", "avg(is_round) OVER ({w})"),
     ("below_threshold_n", "sum(below_threshold) OVER ({w})"),
@@ -65,7 +77,15 @@ _ACCOUNT_RATIOS: tuple[tuple[str, str], ...] = (
 )
 _TXN_FEATURES: tuple[str, ...] = (
     "amount_usd", "log_amount", "is_cash", "is_round", "below_threshold", "cross_currency",
-    "cross_border", "hour", "channel_code", "pair_n", "cycle_len",
+    "cross_border", "hour", "channel_code", "pair_n", "cycle_len", "sg", "gs",
+)
+# Profile mismatch (C2, C7): money a profile does not explain, per window label ``{s}``.
+_PROFILE_FEATURES: tuple[tuple[str, str], ...] = (
+    ("dst_profile_usd_in", "r.usd_in_{s} * rp.low_income_profile"),
+    ("dst_profile_xborder_usd_in", "r.xborder_usd_in_{s} * rp.low_income_profile"),
+    ("dst_no_nexus_xborder_usd_in", "r.xborder_usd_in_{s} * rp.no_trade_nexus"),
+    ("src_cash_excess", "s.cash_share_{s} - sp.expected_cash_share"),
+    ("dst_cash_excess", "r.cash_share_{s} - rp.expected_cash_share"),
 )
 
 
@@ -82,17 +102,23 @@ class FeatureBuilder:
     """Look-ahead-free transaction features (see the module docstring)."""
 
     def __init__(self, windows: tuple[Window, ...] = DEFAULT_WINDOWS, cycle_window_s: int = 7 * 86_400,
-                 max_cycle_len: int = DEFAULT_MAX_LEN, chunk_days: int = 30, debug: bool = False) -> None:
+                 max_cycle_len: int = DEFAULT_MAX_LEN, chunk_days: int = 30, pattern_window_s: int = 86_400,
+                 listed: pa.Table | None = None, hop_days: int = 30, debug: bool = False) -> None:
         self.windows = windows
         self.cycle_window_s = cycle_window_s
         self.max_cycle_len = max_cycle_len
         self.chunk_days = chunk_days
+        self.pattern_window_s = pattern_window_s
+        self.listed = listed  # party_id of listed or known-bad parties; None leaves the hop features null
+        self.hop_days = hop_days
         self.debug = debug
 
     # -- scikit-learn contract --------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {"windows": self.windows, "cycle_window_s": self.cycle_window_s,
-                "max_cycle_len": self.max_cycle_len, "chunk_days": self.chunk_days, "debug": self.debug}
+                "max_cycle_len": self.max_cycle_len, "chunk_days": self.chunk_days,
+                "pattern_window_s": self.pattern_window_s, "listed": self.listed, "hop_days": self.hop_days,
+                "debug": self.debug}
 
     def fit(self, ds: Dataset | None = None, y: object = None) -> FeatureBuilder:
         self.feature_names_ = self.feature_names()
@@ -103,11 +129,13 @@ class FeatureBuilder:
         for side in ("src", "dst"):
             for w in self.windows:
                 names += [f"{side}_{n}_{w.label}" for n, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
-        return names
+        names += [f"{side}_{n}" for side in ("src", "dst") for n in PARTY_FEATURES]
+        names += [f"{n}_{w.label}" for w in self.windows for n, _ in _PROFILE_FEATURES]
+        return names + list(TRADE_FEATURES) + list(HOP_FEATURES)
 
     @property
     def lookback_s(self) -> int:
-        return max([w.seconds for w in self.windows] + [self.cycle_window_s])
+        return max([w.seconds for w in self.windows] + [self.cycle_window_s, self.pattern_window_s])
 
     def transform(self, ds: Dataset, start: dt.datetime | None = None, end: dt.datetime | None = None) -> pa.Table:
         """Features of the transactions with ``start <= ts < end``, in transaction order."""
@@ -137,8 +165,10 @@ class FeatureBuilder:
         return self.chunk(DuckDBEngine(ds.con), far, far + dt.timedelta(seconds=1))
 
     # -- SQL ----------------------------------------------------------------------------------
-    def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles") -> Pipeline:
-        """The named steps for the chunk [lo, hi); reads the kernel's output from ``cycles_table``."""
+    def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles",
+                 hops_table: str = "txn_hops") -> Pipeline:
+        """The named steps for the chunk [lo, hi); reads the cycle kernel's output from ``cycles_table``
+        and the listed parties' daily hop distances (party_id, day, hop) from ``hops_table``."""
         p = Pipeline("features")
         # Twice the longest window: a leg at the far end of a window needs its own previous leg.
         p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=2 * self.lookback_s), hi))
@@ -182,23 +212,41 @@ FROM legs""")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
         top = max(w.seconds for w in self.windows)
         p.add("txn_own", f"""
-SELECT txn_id, ts, src_account, dst_account, amount_usd, ln(1 + amount_usd) AS log_amount,
+SELECT txn_id, ts, src_account, dst_account, src_party, dst_party, amount_usd, ln(1 + amount_usd) AS log_amount,
        is_cash, is_round, below_threshold, cross_currency, cross_border, hour(ts) AS hour,
        CASE channel {chan} ELSE -1 END AS channel_code,
        CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
            PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
 FROM txn_flags""")
+        pg = add_pattern_steps(p, d, "txn_flags", self.pattern_window_s, since)
+        pf = add_party_steps(p)
+        tp = add_payment_trade_steps(p, "txn_flags", lo)
         acct_cols = [f"{name}_{w.label}" for w in self.windows for name, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
-        sel = ", ".join([f"s.{c} AS src_{c}" for c in acct_cols] + [f"r.{c} AS dst_{c}" for c in acct_cols])
+        sel = ", ".join([f"s.{c} AS src_{c}" for c in acct_cols] + [f"r.{c} AS dst_{c}" for c in acct_cols]
+                        + [f"sp.{c} AS src_{c}" for c in PARTY_FEATURES]
+                        + [f"rp.{c} AS dst_{c}" for c in PARTY_FEATURES]
+                        + [f"{expr.format(s=w.label)} AS {n}_{w.label}"
+                           for w in self.windows for n, expr in _PROFILE_FEATURES])
+        own = [c for c in _TXN_FEATURES if c not in ("cycle_len", "sg", "gs")]
         p.add("features", f"""
 SELECT o.txn_id, o.ts, o.src_account, o.dst_account,
-       {", ".join(f"o.{c}" for c in _TXN_FEATURES if c != "cycle_len")},
-       coalesce(c.cycle_len, 0) AS cycle_len,
-       {sel}
+       {", ".join(f"o.{c}" for c in own)},
+       coalesce(c.cycle_len, 0) AS cycle_len, coalesce(g.sg, 0) AS sg, coalesce(g.gs, 0) AS gs,
+       {sel},
+       tf.value_ratio AS trade_value_ratio, tf.sector_mismatch AS trade_sector_mismatch,
+       CASE WHEN tf.key IS NOT NULL THEN tf.contradictions END AS trade_contradictions,
+       tf.forwarders AS trade_forwarders, tf.transship AS trade_transship,
+       hs.hop AS src_listed_hop, hr.hop AS dst_listed_hop
 FROM txn_own o
 LEFT JOIN acct s ON s.txn_id = o.txn_id AND s.inbound = 0
 LEFT JOIN acct r ON r.txn_id = o.txn_id AND r.inbound = 1
 LEFT JOIN {cycles_table} c ON c.txn_id = o.txn_id
+LEFT JOIN {pg} g ON g.txn_id = o.txn_id
+LEFT JOIN {pf} sp ON sp.account_id = o.src_account
+LEFT JOIN {pf} rp ON rp.account_id = o.dst_account
+LEFT JOIN {tp} tf ON tf.key = o.txn_id
+LEFT JOIN {hops_table} hs ON hs.party_id = o.src_party AND hs.day = CAST(o.ts AS DATE)
+LEFT JOIN {hops_table} hr ON hr.party_id = o.dst_party AND hr.day = CAST(o.ts AS DATE)
 WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}
 ORDER BY o.txn_id""")
         return p
@@ -216,9 +264,13 @@ FROM txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL ORDER BY e, t
         d = engine.dialect
         engine.kernel("temporal_cycles", self.cycle_inputs(d, lo, hi),
                       cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
+        hops = (daily_hops(engine, self.listed, lo, hi, self.hop_days) if self.listed is not None
+                else daily_hops(engine, pa.table({"party_id": pa.array([], pa.int64())}), lo, lo, 0))
+        engine.register("txn_hops", hops)
         try:
             out = engine.arrow(self.pipeline(d, lo, hi))
         finally:
             engine.drop("txn_cycles")
+            engine.drop("txn_hops")
         log.debug("features %s..%s: %d rows", lo, hi, out.num_rows)
         return out

@@ -5,10 +5,11 @@ minority (laundering) class F1, as AMLworld reports it. Value-weighted recall we
 illicit transaction by its dollar amount. Per typology: recall over the illicit transactions
 labelled with the code; precision over the transactions flagged by alerts carrying the code.
 Accounts: an account is illicit when its holder is labelled so or it is on either side of an
-illicit transaction; an alert's subject is its prediction. Cases: detected when any of their
-transactions is flagged; time to detect runs from the case's first transaction to the earliest
-alert holding one of its transactions. ``start`` limits everything to transactions (and alerts)
-from that time on, the test period of a temporal split.
+illicit transaction; an alert's accounts (its subject, or every account of a case alert) are its
+predictions, and an alert is a hit for precision at budget when one of them is illicit. Cases:
+detected when any of their transactions is flagged; time to detect runs from the case's first
+transaction to the earliest alert holding one of its transactions. ``start`` limits everything
+to transactions (and alerts) from that time on, the test period of a temporal split.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ def evaluate(alerts: pa.Table, ds: Dataset, *, start: dt.datetime | None = None,
                                         "txn_id": pa.array(flat["txn_id"], pa.int64()),
                                         "code": pa.array(flat["code"], pa.string())}))
     eng.register("_ev_alerts", alerts.select(["alert_id", "subject_account", "score", "alert_ts"]))
+    acc = {"alert_id": [], "account": []}
+    for a in alerts.select(["alert_id", "subject_account", "accounts"]).to_pylist():
+        for x in a["accounts"] or [a["subject_account"]]:
+            acc["alert_id"].append(a["alert_id"])
+            acc["account"].append(x)
+    eng.register("_ev_accounts", pa.table({"alert_id": pa.array(acc["alert_id"], pa.int64()),
+                                           "account": pa.array(acc["account"], pa.int64())}))
     p = Pipeline("evaluate")
     p.add("txn", txn_base_sql(eng.dialect, start, None))
     p.add("truth", """
@@ -100,7 +108,7 @@ WITH bad AS (SELECT src_account AS a FROM _ev_truth WHERE y AND src_account IS N
              UNION SELECT dst_account FROM _ev_truth WHERE y AND dst_account IS NOT NULL
              UNION SELECT ac.account_id FROM accounts ac JOIN party_labels pl ON pl.party_id = ac.party_id
                    WHERE pl.is_illicit),
-pred AS (SELECT DISTINCT subject_account AS a FROM _ev_alerts)
+pred AS (SELECT DISTINCT account AS a FROM _ev_accounts)
 SELECT (SELECT count(*) FROM pred WHERE a IN (SELECT a FROM bad)) AS tp,
        (SELECT count(*) FROM pred) AS n_pred, (SELECT count(*) FROM bad) AS n_bad""")[0]
         accounts = {**_prf(acct["tp"], acct["n_pred"] - acct["tp"], acct["n_bad"] - acct["tp"]),
@@ -112,14 +120,14 @@ d AS (SELECT t.case_id, min(a.alert_ts) AS detected_ts FROM _ev_truth t
       WHERE t.y AND t.case_id IS NOT NULL GROUP BY t.case_id)
 SELECT c.case_id, c.first_ts, d.detected_ts FROM c LEFT JOIN d ON d.case_id = c.case_id ORDER BY c.case_id""")
         at = q("""
-SELECT a.alert_id, a.score, a.subject_account IN (
+SELECT a.alert_id, a.score, EXISTS (SELECT 1 FROM _ev_accounts x WHERE x.alert_id = a.alert_id AND x.account IN (
     SELECT src_account FROM _ev_truth WHERE y AND src_account IS NOT NULL
     UNION SELECT dst_account FROM _ev_truth WHERE y AND dst_account IS NOT NULL
     UNION SELECT ac.account_id FROM accounts ac JOIN party_labels pl ON pl.party_id = ac.party_id
-          WHERE pl.is_illicit) AS hit
+          WHERE pl.is_illicit)) AS hit
 FROM _ev_alerts a ORDER BY a.score DESC, a.alert_ts, a.alert_id""")
     finally:
-        for name in ("_ev_truth", "_ev_flags", "_ev_alerts"):
+        for name in ("_ev_truth", "_ev_flags", "_ev_alerts", "_ev_accounts"):
             eng.drop(name)
     hours = sorted((c["detected_ts"] - c["first_ts"]).total_seconds() / 3600 for c in cases if c["detected_ts"])
     detected = len(hours)

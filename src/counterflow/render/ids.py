@@ -69,3 +69,5 @@ class DayStreams:
 
 # Id streams: one per kind of record and origin, so the twins get streams of their own.
 PERSONS, BUSINESSES, ACCOUNTS, SHIPMENTS, DOCUMENTS = 1, 2, 3, 4, 5
+# The trafficking twin's records (parties and accounts share the scramble, not the index space).
+TWIN_PARTIES, TWIN_ACCOUNTS, TWIN_SHIPMENTS, TWIN_DOCUMENTS, SEIZURES = 6, 7, 8, 9, 10

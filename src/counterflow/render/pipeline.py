@@ -1,32 +1,40 @@
 """``simulate``: scenario and seed in, a complete dataset directory out.
 
-Days are generated in order; each generator draws from its own stream for each day, so the
+The physical trafficking twin runs first (after the population): its parties, shipments,
+seizures, flows and cash proceeds are written next to the legitimate records. Days of
+transactions are then generated in order; each generator draws from its own stream for each day, so the
 output depends only on the scenario and the seed. Rows are flushed to Parquet every
 ``output.chunk_rows`` rows, which bounds memory whatever the horizon.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from counterflow.dataset import schema as sch
 from counterflow.dataset.writer import DatasetWriter
-from counterflow.render import tables
+from counterflow.render import tables, twin_tables
 from counterflow.render.batch import TxnRows, sort_by_time, to_arrow
 from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
 from counterflow.render.ids import DayStreams
-from counterflow.render.population import build_population
+from counterflow.render.population import Population, build_population
+from counterflow.render.trafficking import build_parties, build_trade
 from counterflow.scenario.loader import canonical_yaml
 from counterflow.scenario.model import Scenario
+from counterflow.scenario.trafficking import Trafficking
+from counterflow.twin import TwinResult, run_twin
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +93,23 @@ def simulate(
         for chunk in tables.business_chunks(pop, seed):
             parties.write(chunk)
         party_ids = np.concatenate([pop.persons.party_id, pop.businesses.party_id])
-        w.write_table("party_labels", tables.party_labels_table(party_ids))
-        w.write_table("accounts", tables.accounts_table(pop, seed))
         plan = ctx.prepared("trade", trade.plan_trade)
-        w.write_table("shipments", plan.shipments)
-        w.write_table("shipment_labels", tables.shipment_labels_table(plan.shipments))
-        w.write_table("trade_documents", plan.documents)
         report("population", 1, 1)
+        report("trafficking", 0, 1)
+        illicit = _trafficking(scenario, seed, pop)
+        parties.write(illicit["parties"])
+        legit = {
+            "party_labels": tables.party_labels_table(party_ids),
+            "accounts": tables.accounts_table(pop, seed),
+            "shipments": plan.shipments,
+            "shipment_labels": tables.shipment_labels_table(plan.shipments),
+            "trade_documents": plan.documents,
+        }
+        for name, table in legit.items():
+            w.write_table(name, pa.concat_tables([_conform(name, table), illicit[name]]))
+        for name in ("seizures", "seizure_labels", "flows", "cash_proceeds"):
+            w.write_table(name, illicit[name])
+        report("trafficking", 1, 1)
         c1 = time.process_time()
         n_txn = _transactions(ctx, w, report)
         c2 = time.process_time()
@@ -107,6 +125,39 @@ def simulate(
     seconds = time.perf_counter() - t0
     log.info("wrote %s transactions to %s in %.1fs", n_txn, path, seconds)
     return SimulationResult(path, n_txn, seconds, manifest, c1 - c0, c2 - c1)
+
+
+def _conform(name: str, table: pa.Table) -> pa.Table:
+    schema = sch.table(name).arrow_schema()
+    return table.select(schema.names).cast(schema)
+
+
+@lru_cache(maxsize=4)
+def _twin_run(trafficking_json: str, end: dt.date, seed: int) -> TwinResult:
+    """The physical twin, memoised: several datasets of one scenario and seed share one run."""
+    return run_twin(Trafficking.model_validate_json(trafficking_json), end, seed)
+
+
+def _trafficking(scenario: Scenario, seed: int, pop: Population) -> dict[str, pa.Table]:
+    """The illicit side's tables (empty when the twin is off), each conformed to the schema."""
+    names = ("parties", "party_labels", "accounts", "shipments", "shipment_labels", "trade_documents",
+             "seizures", "seizure_labels", "flows", "cash_proceeds")
+    tr = scenario.trafficking
+    if not tr.enabled:
+        return {n: sch.table(n).arrow_schema().empty_table() for n in names}
+    result = _twin_run(tr.model_dump_json(), scenario.end_date, seed)
+    start, end = scenario.start_date, scenario.end_date
+    ip = build_parties(result, pop, seed, start)
+    tt = build_trade(result, ip, seed, start, end)
+    seizures, seizure_labels = twin_tables.seizure_tables(result, ip, tt, start, end)
+    out = {
+        "parties": ip.parties, "party_labels": ip.labels, "accounts": ip.accounts,
+        "shipments": tt.shipments, "shipment_labels": tt.labels, "trade_documents": tt.documents,
+        "seizures": seizures, "seizure_labels": seizure_labels,
+        "flows": twin_tables.flows_table(result, start, end),
+        "cash_proceeds": twin_tables.cash_table(result, start, end),
+    }
+    return {n: _conform(n, t) for n, t in out.items()}
 
 
 def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:

@@ -15,7 +15,10 @@ from pydantic import BaseModel, ValidationError
 from counterflow.errors import InputError
 from counterflow.scenario.model import Scenario
 
-BUILTIN_SCENARIOS: tuple[str, ...] = ("tiny", "default", "medium", "large", "xlarge")
+BUILTIN_SCENARIOS: tuple[str, ...] = (
+    "tiny", "default", "medium", "large", "xlarge",
+    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled",
+)
 
 
 def builtin_path(name: str) -> Any:
@@ -93,6 +96,18 @@ def _describe(exc: ValidationError, lines: dict[tuple, int]) -> str:
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     current: Any = model
     for part in loc:
+        if typing.get_origin(current) is typing.Annotated:
+            current = typing.get_args(current)[0]
+        if isinstance(part, int):  # an item of a list
+            args = typing.get_args(current)
+            current = args[0] if args else current
+            continue
+        members = [a for a in typing.get_args(current) if isinstance(a, type) and issubclass(a, BaseModel)]
+        tagged = [a for a in members if "kind" in a.model_fields
+                  and part in typing.get_args(a.model_fields["kind"].annotation)]
+        if tagged:  # the tag pydantic puts in the location of a discriminated union's member
+            current = tagged[0]
+            continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return []
         field = current.model_fields.get(str(part))

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from counterflow.scenario.trafficking import Trafficking
+
 CountryCode = Literal["US", "MX", "CN", "HK", "CA", "IN"]
 
 
@@ -78,6 +80,8 @@ class Scenario(_Strict):
         default_factory=lambda: {"US": 8, "MX": 5, "CN": 5, "HK": 3, "CA": 3, "IN": 3}
     )
     behaviour: Behaviour = Behaviour()
+    # The physical trafficking twin (precursors to street, interdiction, adaptation).
+    trafficking: Trafficking = Trafficking()
     output: Output = Output()
 
     @field_validator("residence", "business_countries")
@@ -116,6 +120,11 @@ class Scenario(_Strict):
         missing = sorted(needed - set(self.banks))
         if missing:
             raise ValueError(f"banks: no banks given for {', '.join(missing)}, where parties live")
+        if self.trafficking.start_date > self.start_date:
+            raise ValueError("trafficking.start_date: must be on or before start_date (the twin's history "
+                             "leads up to the dataset window)")
+        if (self.end_date - self.trafficking.start_date).days > 40 * 366:
+            raise ValueError("trafficking.start_date: the twin covers at most 40 years")
         return self
 
     @property

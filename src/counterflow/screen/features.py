@@ -7,6 +7,8 @@ next to those (hop 2). Parties with no path within two hops get NULL.
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pyarrow as pa
 
@@ -34,6 +36,18 @@ HOP_STEPS: tuple[tuple[str, str], ...] = (
         UNION ALL SELECT party_id, 1 FROM hop1
         UNION ALL SELECT party_id, 2 FROM hop2"""),
 )
+
+
+def hop_steps(*, listed: str = "listed", accounts: str = "accounts",
+              transactions: str = "transactions") -> tuple[tuple[str, str], ...]:
+    """:data:`HOP_STEPS` reading its inputs from other relation names.
+
+    Detection runs these steps on a time-limited slice of the transactions; naming that slice
+    ``transactions`` would shadow the table, which not every SQL engine allows.
+    """
+    names = {"listed": listed, "accounts": accounts, "transactions": transactions}
+    pat = re.compile(r"\b(FROM|JOIN) (listed|accounts|transactions)\b")
+    return tuple((n, pat.sub(lambda m: f"{m[1]} {names[m[2]]}", sql)) for n, sql in HOP_STEPS)
 
 
 def hop_sql() -> str:

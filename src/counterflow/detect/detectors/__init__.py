@@ -10,13 +10,16 @@ from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, Detector
 from counterflow.detect.detectors.cash import FunnelAccount, Structuring
 from counterflow.detect.detectors.flows import PassThrough, SupplierPayments
 from counterflow.detect.detectors.mirror import MirrorSwap
+from counterflow.detect.detectors.shared import SharedIdentifierCluster
+from counterflow.detect.detectors.trade import TradeBasedLaundering
 from counterflow.engine.pipeline import Engine
 
 __all__ = ["DEFAULT_DETECTORS", "Detector", "EVIDENCE_SCHEMA", "FunnelAccount", "MirrorSwap", "PassThrough",
-           "Structuring", "SupplierPayments", "run_detectors"]
+           "SharedIdentifierCluster", "Structuring", "SupplierPayments", "TradeBasedLaundering", "run_detectors"]
 
 DEFAULT_DETECTORS: tuple[Detector, ...] = (
-    Structuring(), FunnelAccount(), SupplierPayments(), PassThrough(), MirrorSwap(),
+    Structuring(), FunnelAccount(), SupplierPayments(), PassThrough(), MirrorSwap(), TradeBasedLaundering(),
+    SharedIdentifierCluster(),
 )
 
 

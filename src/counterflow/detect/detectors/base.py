@@ -35,13 +35,22 @@ EVIDENCE_SCHEMA = pa.schema([
     ("link", pa.string()),             # how two accounts are linked (mirror swaps)
     ("pair_id", pa.int64()),           # legs that belong together (mirror swaps)
     ("score", pa.float64()),           # the learned score (model evidence only)
+    ("related_account", pa.int64()),   # another account the row ties the subject to (a linked payer)
+    ("shipment_id", pa.int64()),       # the shipment a trade row is about
+    ("hs_code", pa.string()),          # the declared goods of that shipment
+    ("value_ratio", pa.float64()),     # invoice unit value over the goods' typical unit value
+    ("forwarders", pa.int64()),        # length of the shipment's forwarder chain
+    ("detail", pa.string()),           # what a reviewer needs to see: a shared value, papers that disagree
 ])
 EVIDENCE_COLUMNS = tuple(EVIDENCE_SCHEMA.names)
 
 
-def evidence_select(detector: str, typologies: str, **cols: str) -> str:
-    """The SELECT list of an evidence step: given expressions, NULL for the rest."""
-    fixed = {"detector": f"'{detector}'", "typologies": f"'{typologies}'"}
+def evidence_select(detector: str, typologies: str, *, typologies_sql: str | None = None, **cols: str) -> str:
+    """The SELECT list of an evidence step: given expressions, NULL for the rest.
+
+    ``typologies_sql`` replaces the constant codes by an expression, for detectors whose rows
+    carry the codes that fired on them."""
+    fixed = {"detector": f"'{detector}'", "typologies": typologies_sql or f"'{typologies}'"}
     parts = []
     for f in EVIDENCE_SCHEMA:
         expr = fixed.get(f.name) or cols.get(f.name) or "NULL"

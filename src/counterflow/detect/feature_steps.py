@@ -1,0 +1,126 @@
+"""Feature steps beyond the account windows: two-hop patterns, party traits, trade papers, listed parties.
+
+Each function adds named SQL steps to the feature pipeline (:mod:`counterflow.detect.features`)
+and returns the step the final join reads. All of them are look-ahead free:
+
+- **Scatter-gather / gather-scatter** (two-hop paths a→m→b whose second leg comes no earlier
+  than the first and at most ``W`` later). On a transaction m→b, ``sg_W`` is the largest number of
+  distinct intermediates m' on paths from one source a to b completed in [t − W, t] (the
+  transaction itself being one of them); ``gs_W`` is, for the paying account m as a hub, the
+  smaller of its distinct path sources and path targets in [t − W, t].
+- **Party traits** read the parties table, which holds what was known when the account was
+  opened (KYC): how many other parties share the holder's phone, email, tax id or address; whether
+  the holder is a student, homemaker, retiree or laborer (the mule profiles of C2); whether a
+  business's industry has a foreign-trade nexus, and the cash share expected of it.
+- **Trade papers** (:mod:`counterflow.detect.trade`) of the shipment a trade payment settles, as
+  known on the payment's day.
+- **Listed distance**: hops (0, 1, 2) from a listed or known-bad party through payments booked
+  before the transaction's day, by the screening hop steps (:mod:`counterflow.screen.features`),
+  run once per day on the preceding ``hop_days`` of transactions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from counterflow.detect.base import ts_literal
+from counterflow.detect.trade import add_trade_steps
+from counterflow.engine.dialects import Dialect
+from counterflow.engine.pipeline import Engine, Pipeline
+from counterflow.screen.features import hop_steps
+from counterflow.world.goods import SECTOR_OF_INDUSTRY
+from counterflow.world.industries import INDUSTRIES
+
+SHARED_IDS: tuple[str, ...] = ("phone", "email", "tax_id", "address")
+# The mule profiles of the 2025 advisory (C2): people whose income would not explain the money.
+LOW_INCOME_OCCUPATIONS: tuple[str, ...] = ("student", "homemaker", "retiree", "laborer")
+
+PARTY_FEATURES: tuple[str, ...] = tuple(f"shared_{c}" for c in SHARED_IDS) + (
+    "shared_parties", "low_income_profile", "no_trade_nexus")
+TRADE_FEATURES: tuple[str, ...] = ("trade_value_ratio", "trade_sector_mismatch", "trade_contradictions",
+                                   "trade_forwarders", "trade_transship")
+HOP_FEATURES: tuple[str, ...] = ("src_listed_hop", "dst_listed_hop")
+
+
+def add_pattern_steps(p: Pipeline, d: Dialect, source: str, w: int, since_e: str) -> str:
+    """Scatter-gather and gather-scatter counts (``sg``, ``gs``) per transaction of ``source``."""
+    p.add("pg_edges", f"""
+SELECT txn_id, e, src_account AS s, dst_account AS d FROM {source}
+WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND src_account <> dst_account""")
+    # Paths completed before the reach of the earliest window are not needed.
+    p.add("pg_paths", f"""
+SELECT b.txn_id, b.e, a.s AS a, b.s AS m, b.d AS b
+FROM pg_edges b JOIN pg_edges a ON a.d = b.s AND a.e <= b.e AND a.e >= b.e - {w} AND a.txn_id < b.txn_id
+WHERE a.s <> b.d AND b.e >= {since_e} - {w}""")
+    ab = f"PARTITION BY a, b ORDER BY e RANGE BETWEEN {w} PRECEDING AND CURRENT ROW"
+    hub = f"PARTITION BY m ORDER BY e RANGE BETWEEN {w} PRECEDING AND CURRENT ROW"
+    p.add("pg_counts", f"""
+SELECT txn_id, {d.count_distinct_over('m', ab)} AS sg,
+       least({d.count_distinct_over('a', hub)}, {d.count_distinct_over('b', hub)}) AS gs
+FROM pg_paths""")
+    p.add("pg", "SELECT txn_id, max(sg) AS sg, max(gs) AS gs FROM pg_counts GROUP BY txn_id")
+    return "pg"
+
+
+def _industry_sql() -> str:
+    rows = []
+    for ind in INDUSTRIES:
+        nexus = ind.code in SECTOR_OF_INDUSTRY or ind.role in ("trade", "manufacturer")
+        rows.append(f"('{ind.code}', {ind.cash_share!r}, {int(nexus)})")
+    return f"SELECT * FROM (VALUES {', '.join(rows)}) AS r(industry_code, cash_share, nexus)"
+
+
+def add_party_steps(p: Pipeline) -> str:
+    """Per account: its holder's shared identifiers and profile (static, from KYC)."""
+    pairs = "\nUNION ALL\n".join(
+        f"SELECT p1.party_id, p2.party_id AS other, '{c}' AS kind FROM parties p1 "
+        f"JOIN parties p2 ON p1.{c} = p2.{c} AND p1.party_id <> p2.party_id" for c in SHARED_IDS)
+    p.add("pf_pairs", pairs)
+    counts = ", ".join(f"count(DISTINCT CASE WHEN kind = '{c}' THEN other END) AS shared_{c}" for c in SHARED_IDS)
+    p.add("pf_shared", f"SELECT party_id, {counts}, count(DISTINCT other) AS shared_parties FROM pf_pairs "
+                       "GROUP BY party_id")
+    occ = ", ".join(f"'{o}'" for o in LOW_INCOME_OCCUPATIONS)
+    shared = ", ".join(f"coalesce(s.shared_{c}, 0) AS shared_{c}" for c in SHARED_IDS)
+    p.add("pf", f"""
+SELECT a.account_id, {shared}, coalesce(s.shared_parties, 0) AS shared_parties,
+       CASE WHEN pt.kind = 'person' AND pt.occupation IN ({occ}) THEN 1 ELSE 0 END AS low_income_profile,
+       CASE WHEN pt.kind = 'business' AND coalesce(i.nexus, 0) = 0 THEN 1 ELSE 0 END AS no_trade_nexus,
+       CASE WHEN pt.kind = 'business' THEN coalesce(i.cash_share, 0) ELSE 0 END AS expected_cash_share
+FROM accounts a JOIN parties pt ON pt.party_id = a.party_id
+LEFT JOIN pf_shared s ON s.party_id = a.party_id
+LEFT JOIN ({_industry_sql()}) i ON i.industry_code = pt.industry_code""")
+    return "pf"
+
+
+def add_payment_trade_steps(p: Pipeline, source: str, lo: dt.datetime) -> str:
+    """Trade-paper facts of each trade payment from ``lo`` on (one row per payment)."""
+    p.add("tp_subjects", f"""
+SELECT txn_id AS key, shipment_id, CAST(ts AS DATE) AS day, src_party AS trader_party
+FROM {source} WHERE shipment_id IS NOT NULL AND ts >= {ts_literal(lo)}""")
+    return add_trade_steps(p, "tp_subjects", "tp")
+
+
+def daily_hops(engine: Engine, listed: pa.Table, lo: dt.datetime, hi: dt.datetime, hop_days: int) -> pa.Table:
+    """(party_id, day, hop) for each day in [lo, hi): hops through payments in the ``hop_days``
+    before that day. Registers ``listed`` for the duration of the call."""
+    engine.register("_cf_listed", listed.select(["party_id"]).cast(pa.schema([("party_id", pa.int64())])))
+    parts = []
+    try:
+        day = dt.datetime(lo.year, lo.month, lo.day)
+        while day < hi:
+            p = Pipeline("listed_hops")
+            p.add("hop_listed", "SELECT party_id FROM _cf_listed")
+            p.add("hop_txn", f"""
+SELECT src_account, dst_account FROM transactions
+WHERE ts >= {ts_literal(day - dt.timedelta(days=hop_days))} AND ts < {ts_literal(day)}""")
+            for name, sql in hop_steps(listed="hop_listed", transactions="hop_txn"):
+                p.add(name, sql)
+            p.add("day_hops", f"SELECT party_id, CAST({ts_literal(day)} AS DATE) AS day, hop FROM hops")
+            parts.append(engine.arrow(p))
+            day += dt.timedelta(days=1)
+    finally:
+        engine.drop("_cf_listed")
+    schema = pa.schema([("party_id", pa.int64()), ("day", pa.date32()), ("hop", pa.int32())])
+    return pa.concat_tables([t.cast(schema) for t in parts]) if parts else schema.empty_table()
