@@ -26,7 +26,7 @@ def test_simulate_then_inspect_json_and_human_views_agree(tmp_path: Path) -> Non
     assert doc["tables"]["transactions"]["rows"] == sim["tables"]["transactions"]["rows"] > 10_000
     assert doc["date_range"]["first"].startswith("2024-01-01")
     assert doc["date_range"]["last"].startswith("2024-02-14")  # tiny: 45 days
-    assert doc["labels"]["transaction_labels"]["rate"] == 0.0
+    assert 0.0 <= doc["labels"]["transaction_labels"]["rate"] < 0.01  # the laundering twin: rare illicit rows
     assert doc["schema_version"] == sch.SCHEMA_VERSION == "1.1"
     human = runner.invoke(app, ["inspect", str(out)])
     assert human.exit_code == 0

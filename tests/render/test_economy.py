@@ -190,8 +190,14 @@ def test_trade_documents_agree_and_payments_settle_shipments(year: Dataset) -> N
 
 
 def test_legitimate_rows_are_labeled_legitimate_and_illicit_rows_carry_roles(year: Dataset) -> None:
-    # Transactions are legitimate only until the laundering twin turns cash proceeds into payments.
-    assert year.fetchone("SELECT count(*) FILTER (WHERE is_illicit) FROM transaction_labels")[0] == 0
+    # Illicit transactions come only from the laundering twin (cash proceeds turned into payments):
+    # each carries a laundering typology and one of the CMLN cartels' cases, and they stay rare.
+    n_txn, n_bad_txn, n_illicit_txn = year.fetchone("""SELECT count(*),
+        count(*) FILTER (WHERE is_illicit AND (CAST(typology AS VARCHAR) NOT IN ('F3', 'F4', 'C1', 'C2')
+                                               OR case_id NOT IN (3001, 3002))
+                         OR NOT is_illicit AND (typology IS NOT NULL OR case_id IS NOT NULL)),
+        count(*) FILTER (WHERE is_illicit) FROM transaction_labels""")
+    assert n_bad_txn == 0 and 0 < n_illicit_txn < 0.01 * n_txn
     # Everything the legitimate generators made stays legitimate; the trafficking twin's rows are
     # labeled with a role, a case and (for shipments) the real goods.
     n_illicit, bad = year.fetchone("""SELECT count(*) FILTER (WHERE is_illicit),

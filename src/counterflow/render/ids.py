@@ -71,3 +71,5 @@ class DayStreams:
 PERSONS, BUSINESSES, ACCOUNTS, SHIPMENTS, DOCUMENTS = 1, 2, 3, 4, 5
 # The trafficking twin's records (parties and accounts share the scramble, not the index space).
 TWIN_PARTIES, TWIN_ACCOUNTS, TWIN_SHIPMENTS, TWIN_DOCUMENTS, SEIZURES = 6, 7, 8, 9, 10
+# The laundering twin's parties and accounts.
+LAUNDER_PARTIES, LAUNDER_ACCOUNTS = 11, 12

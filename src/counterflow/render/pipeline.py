@@ -29,6 +29,8 @@ from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
 from counterflow.render.ids import DayStreams
+from counterflow.render.laundering import mirror
+from counterflow.render.laundering.network import relabel_mules
 from counterflow.render.population import Population, build_population
 from counterflow.render.trafficking import build_parties, build_trade
 from counterflow.scenario.loader import canonical_yaml
@@ -55,6 +57,7 @@ GENERATORS: dict[str, Generator] = {
     "students": crossborder.students,
     "crypto": crossborder.crypto,
     "trade": trade.payments,
+    "laundering": mirror.generate,
 }
 
 # progress(stage, done, total): the CLI turns it into a progress bar.
@@ -98,8 +101,18 @@ def simulate(
         report("trafficking", 0, 1)
         illicit = _trafficking(scenario, seed, pop)
         parties.write(illicit["parties"])
+        legit_labels = tables.party_labels_table(party_ids)
+        if scenario.trafficking.enabled and scenario.laundering.enabled:
+            # The laundering twin's brokers, buyers and couriers join the parties; recruited mules
+            # are real persons, so their legitimate labels change.
+            ctx.cash_proceeds = illicit["cash_proceeds"]
+            lp = mirror.plan(ctx)
+            parties.write(_conform("parties", lp.parties))
+            legit_labels = relabel_mules(legit_labels, lp)
+            for name, table in (("party_labels", lp.labels), ("accounts", lp.accounts)):
+                illicit[name] = pa.concat_tables([illicit[name], _conform(name, table)])
         legit = {
-            "party_labels": tables.party_labels_table(party_ids),
+            "party_labels": legit_labels,
             "accounts": tables.accounts_table(pop, seed),
             "shipments": plan.shipments,
             "shipment_labels": tables.shipment_labels_table(plan.shipments),

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from counterflow.scenario.laundering import Laundering
 from counterflow.scenario.trafficking import Trafficking
 
 CountryCode = Literal["US", "MX", "CN", "HK", "CA", "IN"]
@@ -82,6 +83,8 @@ class Scenario(_Strict):
     behaviour: Behaviour = Behaviour()
     # The physical trafficking twin (precursors to street, interdiction, adaptation).
     trafficking: Trafficking = Trafficking()
+    # The laundering twin (cash proceeds to mirror swaps through Chinese money brokers).
+    laundering: Laundering = Laundering()
     output: Output = Output()
 
     @field_validator("residence", "business_countries")

@@ -29,6 +29,8 @@ class Context:
     pop: Population
     usd: np.ndarray  # (days, len(vocab.CURRENCIES)): USD per unit, NaN where unknown
     cache: dict[str, Any] = field(default_factory=dict)
+    # The trafficking twin's cash_proceeds table (None when the twin is off): the laundering input.
+    cash_proceeds: Any = None
 
     def convert(
         self,

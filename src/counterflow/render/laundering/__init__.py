@@ -1,0 +1,1 @@
+"""The laundering twin: street cash from the trafficking twin turned into bank transactions."""
