@@ -4,14 +4,13 @@ and two scenarios against each other (adaptation: where the flows went)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from counterflow.cli.output import console, emit_json
+from counterflow.files import atomic_file
 
 twin_app = typer.Typer(help="The physical trafficking twin.", no_args_is_help=True)
 
@@ -64,13 +63,10 @@ def _write(out: Path, rows: list[dict]) -> None:
     """Table and plot, each written to a temporary file and renamed into place."""
     import csv
 
-    out.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".calibration.", suffix=".csv")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+    with atomic_file(out / "calibration.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=["id", "figure", "source", "target", "value", "tolerance", "within"])
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, out / "calibration.csv")
     _plot(out, rows)
 
 
@@ -93,11 +89,9 @@ def _plot(out: Path, rows: list[dict]) -> None:
     ax.set_xlabel("log10(twin / figure); dashed: factor of 2")
     ax.invert_yaxis()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".calibration.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
+    with atomic_file(out / "calibration.png") as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, out / "calibration.png")
 
 
 def compare(

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +38,7 @@ from counterflow.dataset.reader import Dataset
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.engine.duckdb import connect
 from counterflow.errors import InputError
+from counterflow.files import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +109,6 @@ def _csv_field(expr: str) -> str:
             f"THEN '\"' || replace({expr}, '\"', '\"\"') || '\"' ELSE {expr} END")
 
 
-def temp_sibling(out: Path) -> Path:
-    """A hidden name next to ``out`` to write to before renaming into place."""
-    return out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:12]}"
-
-
 @contextmanager
 def spill_next_to(con: Any, out: Path) -> Iterator[None]:
     """Let DuckDB spill big sorts into a hidden folder next to ``out`` while the block runs.
@@ -180,15 +174,9 @@ def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = Fals
         # The joins may reorder rows across threads; txn_id order is time order.
         "ORDER BY t.txn_id"
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(out)
-    try:
-        with spill_next_to(ds.con, out):
-            ds.con.execute(f"COPY ({query}) TO {_sql_str(str(tmp))} "
-                           "(FORMAT csv, HEADER, DELIMITER '\t', QUOTE '', ESCAPE '')")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_file(out) as tmp, spill_next_to(ds.con, out):
+        ds.con.execute(f"COPY ({query}) TO {_sql_str(str(tmp))} "
+                       "(FORMAT csv, HEADER, DELIMITER '\t', QUOTE '', ESCAPE '')")
     report("export", n, n)
     log.info("exported %s transactions to %s", n, out)
     return n

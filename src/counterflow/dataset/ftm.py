@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -29,9 +28,10 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 
-from counterflow.dataset.amlworld import check_output_file, spill_next_to, temp_sibling
+from counterflow.dataset.amlworld import check_output_file, spill_next_to
 from counterflow.dataset.reader import Dataset
 from counterflow.errors import InputError
+from counterflow.files import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -212,28 +212,23 @@ def export_ftm(ds: Dataset, out_path: str | Path, *, include: Iterable[str] = PA
     check_output_file(out, overwrite)
     report = progress or (lambda stage, done, total: None)
     counts: dict[str, int] = {}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(out)
-    try:
-        with open(tmp, "wb") as fh, spill_next_to(ds.con, out):
-            if "parties" in include:
-                _write(fh, party_entities(ds), counts, "parties", ds.rows("parties"), report)
-            if "accounts" in include:
-                _write(fh, account_entities(ds), counts, "accounts", 2 * ds.rows("accounts"), report)
-            if "payments" in include:
-                n = ds.rows("transactions")
-                total = n if limit_payments is None else min(n, limit_payments)
-                done = 0
-                report("payments", 0, total)
-                for lines in payment_lines(ds, limit_payments):
-                    _write_lines(fh, lines)
-                    done += len(lines)
-                    report("payments", done, total)
-                if done:
-                    counts["Payment"] = done
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Closed, then renamed into place: only a complete file ever appears.
+    with atomic_file(out) as tmp, open(tmp, "wb") as fh, spill_next_to(ds.con, out):
+        if "parties" in include:
+            _write(fh, party_entities(ds), counts, "parties", ds.rows("parties"), report)
+        if "accounts" in include:
+            _write(fh, account_entities(ds), counts, "accounts", 2 * ds.rows("accounts"), report)
+        if "payments" in include:
+            n = ds.rows("transactions")
+            total = n if limit_payments is None else min(n, limit_payments)
+            done = 0
+            report("payments", 0, total)
+            for lines in payment_lines(ds, limit_payments):
+                _write_lines(fh, lines)
+                done += len(lines)
+                report("payments", done, total)
+            if done:
+                counts["Payment"] = done
     log.info("exported %s FtM entities to %s", sum(counts.values()), out)
     return counts
 

@@ -36,8 +36,7 @@ def _parquet_options(table: sch.Table, compression: str) -> dict[str, Any]:
     delta_cols = {
         c.name: "DELTA_BINARY_PACKED"
         for c in table.columns
-        if c.name in (table.key, table.time_column)
-        and pa.types.is_integer(c.type)
+        if (c.name in (table.key, table.time_column) and pa.types.is_integer(c.type))
         or (c.name == table.time_column and pa.types.is_timestamp(c.type))
     }
     # Min/max statistics of dictionary-encoded columns cost a fifth of the write and prune

@@ -12,8 +12,6 @@ file name, ``.evidence.parquet``) so that every number in a reason can be checke
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import pyarrow.parquet as pq
 
 from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, Detector, money, plural, span
 from counterflow.errors import InputError
+from counterflow.files import atomic_file
 
 MODEL_DETECTOR = "model"
 # Score of an alert raised by a typology detector, before the model's: rules fire on patterns a
@@ -134,14 +133,9 @@ def write_alerts(alerts: pa.Table, evidence: pa.Table, path: str | Path, *, over
             raise InputError("output is a directory; give a file name", file=str(f))
         if f.exists() and not overwrite:
             raise InputError("output exists; pass --overwrite to replace it", file=str(f))
-    out.parent.mkdir(parents=True, exist_ok=True)
     for table, target in ((evidence, ev), (alerts, out)):
-        tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
-        try:
+        with atomic_file(target) as tmp:
             pq.write_table(table, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
     return out
 
 

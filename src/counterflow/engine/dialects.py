@@ -55,9 +55,7 @@ class SparkDialect(Dialect):
     name = "spark"
     sqlglot_name = "spark"
 
-    def epoch_seconds(self, ts: str) -> str:
-        # Written so that sqlglot, reading DuckDB, turns it into UNIX_TIMESTAMP.
-        return f"CAST(epoch({ts}) AS BIGINT)"
+    # epoch_seconds is inherited: sqlglot, reading DuckDB's epoch(), writes UNIX_TIMESTAMP.
 
     def count_distinct_over(self, expr: str, window: str) -> str:
         # Spark rejects DISTINCT in window aggregates; the size of the frame's set is the same number.

@@ -8,11 +8,10 @@ a Sanction entity pointing at it. Written as JSON lines, temp file then rename.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from counterflow.files import atomic_file
 from counterflow.screen import ccc
 from counterflow.screen.model import Entry, SanctionsList
 
@@ -96,17 +95,9 @@ def iter_ftm(lst: SanctionsList) -> Iterator[dict]:
 
 def write_ftm(lst: SanctionsList, path: str | Path) -> int:
     """Write the list as FtM JSON lines; returns the number of entities written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ftm-", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for entity in iter_ftm(lst):
-                fh.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        for entity in iter_ftm(lst):
+            fh.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
     return count

@@ -8,8 +8,6 @@ file a user downloads (OFAC legacy CSV, UN XML), detecting the format from the c
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from counterflow.errors import CounterflowError, InputError
+from counterflow.files import atomic_file
 from counterflow.screen.model import SanctionsList
 from counterflow.screen.ofac import load_ofac_csv
 from counterflow.screen.sources import read_text, resolve
@@ -144,14 +143,8 @@ def fetch(source: str, dest: Path, *, timeout: float = 60.0) -> Path:
         reason = getattr(exc, "reason", exc)
         raise FetchError(f"cannot fetch {url}: {reason} (no network? download the file by hand "
                          f"and pass its path instead)") from exc
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".fetch-", suffix=dest.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        detect_format(Path(tmp))  # refuse anything that is not a list before keeping it
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(dest) as tmp:
+        tmp.write_bytes(data)
+        detect_format(tmp)  # refuse anything that is not a list before keeping it
     log.info("fetched %s to %s (%d bytes)", url, dest, len(data))
     return dest
