@@ -35,3 +35,13 @@ def year(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     """A whole calendar year for calendar effects (paydays, seasons, semesters)."""
     sc = parse_scenario(YEAR_SCENARIO)
     return open_dataset(simulate(sc, 11, tmp_path_factory.mktemp("year") / "ds").path)
+
+
+@pytest.fixture(scope="session")
+def laundered_ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """The tiny world with ten times its automatic laundering scale: enough pick-ups to look at."""
+    from counterflow.scenario.laundering import Laundering
+
+    sc, _ = load_scenario("tiny")
+    sc = sc.model_copy(update={"laundering": Laundering(cash_scale=0.003)})
+    return open_dataset(simulate(sc, 7, tmp_path_factory.mktemp("laundered") / "ds").path)

@@ -57,17 +57,31 @@ def inspect(
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     quick: bool = typer.Option(False, "--quick", help="Skip checksums and vocabulary checks."),
     deep: bool = typer.Option(False, "--deep", help="Also check keys and references (scans data)."),
+    laundering: bool = typer.Option(
+        False, "--laundering", help="Also report the run's laundering: value by typology, cases, fees, a traced case."
+    ),
+    case: int | None = typer.Option(None, "--case", help="Case to trace with --laundering (default: the largest)."),
 ) -> None:
     """Show what a dataset holds and validate it (exit 1 when invalid)."""
+    from counterflow.dataset.laundering import laundering_report
     from counterflow.dataset.reader import open_dataset
     from counterflow.dataset.summary import summarize
 
+    if case is not None and not laundering:
+        raise typer.BadParameter("--case needs --laundering", param_hint="--case")
     with open_dataset(path) as ds, progress_bar(enabled=not json_out) as progress:
         doc = summarize(ds, checksums=not quick, deep=deep, progress=progress)
+        if laundering and doc["valid"]:
+            try:
+                doc["laundering"] = laundering_report(ds, case=case)
+            except ValueError as e:
+                raise typer.BadParameter(str(e), param_hint="--case") from None
     if json_out:
         emit_json(doc)
     else:
         _print_summary(doc)
+        if "laundering" in doc:
+            _print_laundering(doc["laundering"])
     if not doc["valid"]:
         raise typer.Exit(1)
 
@@ -135,3 +149,41 @@ def _print_summary(doc: dict) -> None:
     console.print(f"{status} ({'; '.join(doc['checks'])})")
     for p in doc["problems"]:
         console.print(f"  [red]- {escape(p)}[/red]")
+
+
+def _print_laundering(rep: dict) -> None:
+    t = rep["transactions"]
+    console.print(
+        f"\n[bold]Laundering[/bold]: {t['illicit']:,} of {t['rows']:,} transactions illicit ({t['rate']:.3%}), "
+        f"{t['illicit_usd']:,.0f} of {t['usd']:,.0f} USD moved ({t['illicit_value_rate']:.2%}; a dollar counts "
+        "once per leg it passes through)"
+    )
+    tt = Table("typology", "rows", "USD", "cases", title="Illicit transactions by typology")
+    for k, e in rep["typologies"].items():
+        tt.add_row(k, f"{e['rows']:,}", f"{e['usd']:,.0f}", str(e["cases"]))
+    console.print(tt)
+    ct = Table("case", "organisation", "rows", "cash placed USD", "pesos to cartel USD", "broker fee", "typologies",
+               title="Cases")
+    for c in rep["cases"]:
+        fee = "" if c["broker_fee_rate"] is None else f"{c['broker_fee_usd']:,.0f} ({c['broker_fee_rate']:.1%})"
+        ct.add_row(str(c["case_id"]), c["organisation"] or "", f"{c['rows']:,}", f"{c['cash_placed_usd']:,.0f}",
+                   f"{c['pesos_to_cartel_usd']:,.0f}", fee, " ".join(c["typologies"]))
+    console.print(ct)
+    if rep["roles"]:
+        console.print("illicit parties: " + ", ".join(f"{k} {v}" for k, v in rep["roles"].items()))
+    tr = rep.get("trace")
+    if not tr:
+        return
+    console.print(
+        f"\n[bold]Case {tr['case_id']}[/bold] ({tr['organisation'] or 'unknown'}) traced from transaction "
+        f"{tr['start_txn']}: {tr['legs']} legs between {tr['window'][0]} and {tr['window'][1]}"
+        + (" (truncated)" if tr["truncated"] else "")
+    )
+    for i, s in enumerate(tr["steps"], 1):
+        console.print(f"{i:>3}. {s['first'][5:16]}–{s['last'][11:16]}  {escape(s['text'])}")
+    led = tr["ledger"]
+    line = (f"ledger: cash placed {led['cash_placed_usd']:,.0f} USD → pesos to the cartel "
+            f"{led['pesos_to_cartel_mxn']:,.0f} MXN (≈{led['pesos_to_cartel_usd']:,.0f} USD)")
+    if led["broker_fee_rate"] is not None:
+        line += f"; broker keeps {led['broker_fee_usd']:,.0f} USD ({led['broker_fee_rate']:.1%})"
+    console.print(line)

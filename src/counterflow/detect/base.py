@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from counterflow.dataset.fx import FALLBACK_USD_PER_UNIT, fallback_rates_sql  # noqa: F401 - re-exported
 from counterflow.engine.dialects import Dialect
-from counterflow.world.currencies import CURRENCIES
-
-# Fallback US dollars per unit, for datasets without fx_rates (imported AMLworld files). The
-# twin's currencies start from their own levels; the others are early-2024 market levels.
-FALLBACK_USD_PER_UNIT: dict[str, float] = {c.code: c.usd_per_unit for c in CURRENCIES} | {
-    "EUR": 1.09, "GBP": 1.27, "JPY": 0.0068, "RUB": 0.011, "AUD": 0.66, "CHF": 1.13,
-    "ILS": 0.27, "SAR": 0.267, "BRL": 0.20,
-}
 
 # Cash transactions just below this many dollars are reported nowhere: the structuring line.
 REPORTING_THRESHOLD_USD = 10_000.0
@@ -28,11 +21,6 @@ def ts_literal(t: dt.datetime | dt.date) -> str:
     if not isinstance(t, dt.datetime):
         t = dt.datetime(t.year, t.month, t.day)
     return f"TIMESTAMP '{t.strftime('%Y-%m-%d %H:%M:%S')}'"
-
-
-def fallback_rates_sql() -> str:
-    rows = ", ".join(f"('{k}', {v!r})" for k, v in sorted(FALLBACK_USD_PER_UNIT.items()))
-    return f"SELECT * FROM (VALUES {rows}) AS r(currency, usd_per_unit)"
 
 
 def txn_base_sql(d: Dialect, lo: dt.datetime | None, hi: dt.datetime | None) -> str:

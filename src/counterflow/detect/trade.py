@@ -16,7 +16,7 @@ departed, so a fact never comes from a paper that did not exist yet. Facts:
 
 from __future__ import annotations
 
-from counterflow.detect.base import fallback_rates_sql
+from counterflow.dataset.fx import fallback_rates_sql
 from counterflow.engine.pipeline import Pipeline
 from counterflow.world.goods import SECTOR_OF_INDUSTRY
 

@@ -1,0 +1,269 @@
+"""A run's laundering as an analyst reads it: value per typology, cases, fees, and one case traced.
+
+Everything here comes from the dataset's ground truth (``transaction_labels``, ``party_labels``),
+so it works on any dataset with labels, ours or an imported one. Amounts are in US dollars at the
+day's rate (``fx_rates``; a fixed rate where a dataset has none, as in ``detect.base``).
+
+The trace follows money, not labels alone: starting from one peso payment to a cartel account (or,
+for a case without one, its largest illicit payment), it walks the illicit transactions of the
+same case that share a party with what has been reached (a broker's, a buyer's accounts in
+several countries are one party), on that day and the next, and lists them as steps in time
+order (cash deposits, mule hand-overs, the mirror legs, ...) with a ledger: cash placed, pesos
+paid out, and the broker's cut. The walk does not pass through the cartel's own account, which
+every network of the organisation pays into: what it reaches is one broker network's business
+of the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from typing import Any
+
+from counterflow.dataset import vocab
+from counterflow.dataset.fx import fallback_rates_sql
+from counterflow.dataset.reader import Dataset
+
+ORG_CASE_BASE = 3001  # the trafficking twin's cash_proceeds.case_id of the first organisation
+TRACE_DAYS_AFTER = 1  # the walk covers the start leg's day and this many days after
+TRACE_MAX_ROWS = 400
+
+
+def _usd(t: str = "t") -> str:
+    return f"{t}.amount_paid * coalesce(fx.usd_per_unit, fb.usd_per_unit)"
+
+
+def _fx_joins(t: str = "t") -> str:
+    return (f"LEFT JOIN fx_rates fx ON fx.date = CAST({t}.ts AS DATE) "
+            f"AND fx.currency = CAST({t}.currency_paid AS VARCHAR) "
+            f"LEFT JOIN ({fallback_rates_sql()}) fb ON fb.currency = CAST({t}.currency_paid AS VARCHAR)")
+
+
+# Illicit legs with dollar value and the roles of both sides ('cash' where there is no account).
+_LEGS = f"""
+SELECT t.txn_id, t.ts, t.src_account, t.dst_account, sa.party_id src_party, da.party_id dst_party,
+       t.amount_paid, CAST(t.currency_paid AS VARCHAR) cur,
+       CAST(t.txn_type AS VARCHAR) txn_type, CAST(t.channel AS VARCHAR) channel, t.location_id,
+       CAST(l.typology AS VARCHAR) typology, l.case_id, {_usd()} usd,
+       coalesce(CAST(sl.role AS VARCHAR), CASE WHEN t.src_account IS NULL THEN 'cash' ELSE 'unknown' END) src_role,
+       coalesce(CAST(dl.role AS VARCHAR), CASE WHEN t.dst_account IS NULL THEN 'cash' ELSE 'unknown' END) dst_role,
+       sp.name src_name, dp.name dst_name, sb.country src_country, db.country dst_country
+FROM transactions t JOIN transaction_labels l USING (txn_id)
+LEFT JOIN accounts sa ON sa.account_id = t.src_account
+LEFT JOIN accounts da ON da.account_id = t.dst_account
+LEFT JOIN party_labels sl ON sl.party_id = sa.party_id
+LEFT JOIN party_labels dl ON dl.party_id = da.party_id
+LEFT JOIN parties sp ON sp.party_id = sa.party_id
+LEFT JOIN parties dp ON dp.party_id = da.party_id
+LEFT JOIN banks sb ON sb.bank_id = sa.bank_id
+LEFT JOIN banks db ON db.bank_id = da.bank_id
+{_fx_joins()}
+WHERE l.is_illicit"""
+
+
+def organisation(case_id: int | None) -> str | None:
+    """The trafficking organisation behind a case id, where the case is one of the twin's."""
+    if case_id is None:
+        return None
+    i = case_id - ORG_CASE_BASE
+    return vocab.ORGANISATIONS[i] if 0 <= i < len(vocab.ORGANISATIONS) else None
+
+
+def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = True) -> dict[str, Any]:
+    """Totals, per-typology and per-case figures, and (``trace``) one case traced end to end.
+
+    ``case`` picks the case to trace (default: the case with the most laundered value); a case id
+    the data does not have raises ``ValueError``.
+    """
+    total_n, total_usd = ds.fetchone(f"SELECT count(*), sum({_usd()}) FROM transactions t {_fx_joins()}")
+    ill_n, ill_usd = ds.fetchone(f"SELECT count(*), coalesce(sum(usd), 0) FROM ({_LEGS})")
+    out: dict[str, Any] = {
+        "transactions": {"rows": total_n, "illicit": ill_n, "rate": ill_n / total_n if total_n else 0.0,
+                         "usd": _r(total_usd), "illicit_usd": _r(ill_usd),
+                         "illicit_value_rate": (ill_usd / total_usd) if total_usd else 0.0},
+        "typologies": {
+            t: {"rows": n, "usd": _r(v), "cases": c}
+            for t, n, v, c in ds.fetchall(
+                f"SELECT coalesce(typology, '?') t, count(*), sum(usd), count(DISTINCT case_id) FROM ({_LEGS}) "
+                "GROUP BY 1 ORDER BY 3 DESC")
+        },
+        "roles": {
+            r: n for r, n in ds.fetchall(
+                "SELECT CAST(role AS VARCHAR) r, count(*) FROM party_labels WHERE is_illicit "
+                "GROUP BY 1 ORDER BY 2 DESC")
+        },
+    }
+    cases = []
+    for row in ds.fetchall(f"""
+        SELECT case_id, count(*), sum(usd),
+               sum(usd) FILTER (WHERE txn_type = 'cash_deposit'),
+               sum(amount_paid) FILTER (WHERE dst_role = 'cartel' AND cur = 'MXN'),
+               sum(usd) FILTER (WHERE dst_role = 'cartel'),
+               count(DISTINCT src_account) + count(DISTINCT dst_account),
+               list(DISTINCT typology ORDER BY typology), min(ts), max(ts)
+        FROM ({_LEGS}) GROUP BY case_id ORDER BY 3 DESC"""):
+        cid, n, usd, placed, mxn, cartel_usd, accts, typs, first, last = row
+        placed, cartel_usd = placed or 0.0, cartel_usd or 0.0
+        fee = placed - cartel_usd if placed and cartel_usd else None
+        cases.append({
+            "case_id": cid, "organisation": organisation(cid), "rows": n, "usd": _r(usd),
+            "cash_placed_usd": _r(placed), "pesos_to_cartel_mxn": _r(mxn or 0.0), "pesos_to_cartel_usd": _r(cartel_usd),
+            "broker_fee_usd": _r(fee) if fee is not None else None,
+            "broker_fee_rate": (fee / placed) if fee is not None else None,
+            "accounts": accts, "typologies": [t for t in typs if t is not None],
+            "first": _iso(first), "last": _iso(last),
+        })
+    out["cases"] = cases
+    out["cash_proceeds"] = _cash_proceeds(ds)
+    if trace and cases:
+        chosen = case if case is not None else cases[0]["case_id"]
+        if chosen not in {c["case_id"] for c in cases}:
+            raise ValueError(f"case {chosen} has no illicit transactions in {ds.path} "
+                             f"(cases: {', '.join(str(c['case_id']) for c in cases)})")
+        out["trace"] = trace_case(ds, chosen)
+    elif case is not None:
+        raise ValueError(f"case {case} has no illicit transactions in {ds.path}")
+    return out
+
+
+def _cash_proceeds(ds: Dataset) -> dict[str, float] | None:
+    """Street cash the trafficking twin handed to the money side in the window, per organisation
+    (whole-market dollars: the dataset's banks see a scaled share of it)."""
+    if "cash_proceeds" not in ds.tables or ds.rows("cash_proceeds") == 0:
+        return None
+    return {organisation(c) or str(c): _r(v) for c, v in ds.fetchall(
+        "SELECT case_id, sum(amount_usd) FROM cash_proceeds GROUP BY 1 ORDER BY 1")}
+
+
+def trace_case(ds: Dataset, case_id: int) -> dict[str, Any]:
+    """One episode of a case followed from cash to pesos: the steps and the ledger."""
+    start = ds.fetchone(f"""
+        SELECT txn_id, ts FROM ({_LEGS}) WHERE case_id = ? AND dst_role = 'cartel'
+        ORDER BY usd, txn_id LIMIT 1 OFFSET (SELECT count(*) // 2 FROM ({_LEGS})
+                                              WHERE case_id = ? AND dst_role = 'cartel')""", [case_id, case_id])
+    if start is None:  # no cartel payment: start from the case's largest leg
+        start = ds.fetchone(f"SELECT txn_id, ts FROM ({_LEGS}) WHERE case_id = ? ORDER BY usd DESC, txn_id LIMIT 1",
+                            [case_id])
+    txn0, t0 = start
+    lo = dt.datetime.combine(t0.date(), dt.time())
+    hi = lo + dt.timedelta(days=TRACE_DAYS_AFTER + 1)
+    cols = ("txn_id", "ts", "src_account", "dst_account", "src_party", "dst_party", "amount_paid", "cur",
+            "txn_type", "channel", "typology",
+            "usd", "src_role", "dst_role", "src_name", "dst_name", "src_country", "dst_country", "location_id")
+    rows = [dict(zip(cols, r)) for r in ds.fetchall(
+        f"SELECT {', '.join(cols)} FROM ({_LEGS}) WHERE case_id = ? AND ts >= ? AND ts < ? ORDER BY ts, txn_id",
+        [case_id, lo, hi])]
+    chosen = _component(rows, txn0)
+    legs = [r for r in rows if r["txn_id"] in chosen]
+    return {
+        "case_id": case_id, "organisation": organisation(case_id), "start_txn": txn0,
+        "window": [_iso(lo), _iso(hi)], "legs": len(legs), "truncated": len(chosen) >= TRACE_MAX_ROWS,
+        "steps": _steps(legs, ds), "ledger": _ledger(legs),
+    }
+
+
+def _component(rows: list[dict], txn0: int) -> set[int]:
+    """Transactions connected to ``txn0`` through shared parties (an account without a known party
+    counts as its own node), breadth first, up to ``TRACE_MAX_ROWS``; cartel parties are reached
+    but not walked through."""
+    def nodes(r: dict) -> list[tuple[str, int]]:
+        out = []
+        for side in ("src", "dst"):
+            if r[f"{side}_role"] == "cartel":
+                continue
+            if r[f"{side}_party"] is not None:
+                out.append(("party", r[f"{side}_party"]))
+            elif r[f"{side}_account"] is not None:
+                out.append(("account", r[f"{side}_account"]))
+        return out
+
+    by_node: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        for nd in nodes(r):
+            by_node[nd].append(i)
+    idx = next(i for i, r in enumerate(rows) if r["txn_id"] == txn0)
+    seen_rows, seen_nodes, queue = {idx}, set(), deque([idx])
+    while queue and len(seen_rows) < TRACE_MAX_ROWS:
+        for nd in nodes(rows[queue.popleft()]):
+            if nd in seen_nodes:
+                continue
+            seen_nodes.add(nd)
+            for j in by_node[nd]:
+                if j not in seen_rows and len(seen_rows) < TRACE_MAX_ROWS:
+                    seen_rows.add(j)
+                    queue.append(j)
+    return {rows[i]["txn_id"] for i in seen_rows}
+
+
+def _steps(legs: list[dict], ds: Dataset) -> list[dict[str, Any]]:
+    """Legs grouped by what they do (typology, type, currency, who pays whom), in time order."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in legs:
+        groups[(r["typology"], r["txn_type"], r["channel"], r["cur"], r["src_role"], r["dst_role"])].append(r)
+    places = {p: (n, s) for p, n, s in ds.fetchall("SELECT place_id, name, state FROM places")}
+    steps = []
+    for (typ, ttype, chan, cur, src_role, dst_role), rs in groups.items():
+        amounts = [r["amount_paid"] for r in rs]
+        cities = sorted({places[r["location_id"]][0] for r in rs if r["location_id"] in places})
+        states = sorted({places[r["location_id"]][1] for r in rs if r["location_id"] in places} - {None})
+        step = {
+            "first": _iso(min(r["ts"] for r in rs)), "last": _iso(max(r["ts"] for r in rs)),
+            "typology": typ, "txn_type": ttype, "channel": chan, "from_role": src_role, "to_role": dst_role,
+            "count": len(rs), "currency": cur, "amount": _r(sum(amounts)), "min": _r(min(amounts)),
+            "max": _r(max(amounts)), "usd": _r(sum(r["usd"] or 0.0 for r in rs)),
+            "from_accounts": len({r["src_account"] for r in rs} - {None}),
+            "to_accounts": len({r["dst_account"] for r in rs} - {None}),
+            "from_countries": sorted({r["src_country"] for r in rs} - {None}),
+            "to_countries": sorted({r["dst_country"] for r in rs} - {None}),
+            "cities": cities, "states": states,
+            "from_names": sorted({r["src_name"] for r in rs} - {None})[:3],
+            "to_names": sorted({r["dst_name"] for r in rs} - {None})[:3],
+        }
+        step["text"] = _step_text(step)
+        steps.append(step)
+    steps.sort(key=lambda s: (s["first"], s["last"]))
+    return steps
+
+
+def _step_text(s: dict[str, Any]) -> str:
+    what = _NOUNS.get(s["txn_type"], s["txn_type"].replace("_", " "))
+    plural = "s" if s["count"] > 1 else ""
+    rng = (f"{s['min']:,.2f}" if s["count"] == 1 else f"{s['min']:,.0f}–{s['max']:,.0f}")
+    src = "cash" if s["from_role"] == "cash" else f"{s['from_role'].replace('_', ' ')} ({_who(s, 'from')})"
+    dst = f"{s['to_role'].replace('_', ' ')} ({_who(s, 'to')})"
+    where = ""
+    if s["cities"]:
+        where = f" at branches in {len(s['cities'])} cit{'ies' if len(s['cities']) > 1 else 'y'}"
+        where += f" of {len(s['states'])} state{'s' if len(s['states']) > 1 else ''}" if s["states"] else ""
+    usd = "" if s["currency"] == "USD" else f", ≈{s['usd']:,.0f} USD"
+    return (f"{s['count']} {what}{plural} of {rng} {s['currency']} (total {s['amount']:,.2f} {s['currency']}{usd}) "
+            f"from {src} to {dst}{where} [{s['typology']}]")
+
+
+_NOUNS = {"p2p": "transfer", "b2b_payment": "business payment", "crypto_purchase": "crypto purchase",
+          "cash_withdrawal": "cash withdrawal"}
+
+
+def _who(s: dict[str, Any], side: str) -> str:
+    names, n = s[f"{side}_names"], s[f"{side}_accounts"]
+    countries = "/".join(s[f"{side}_countries"])
+    label = ", ".join(names[:2]) + (f" +{n - 2}" if n > 2 else "")
+    return f"{label}; {countries}" if countries else label
+
+
+def _ledger(legs: list[dict]) -> dict[str, Any]:
+    placed = sum(r["usd"] for r in legs if r["txn_type"] == "cash_deposit")
+    mxn = sum(r["amount_paid"] for r in legs if r["dst_role"] == "cartel" and r["cur"] == "MXN")
+    out_usd = sum(r["usd"] for r in legs if r["dst_role"] == "cartel")
+    fee = placed - out_usd if placed and out_usd else None
+    return {"cash_placed_usd": _r(placed), "pesos_to_cartel_mxn": _r(mxn), "pesos_to_cartel_usd": _r(out_usd),
+            "broker_fee_usd": _r(fee) if fee is not None else None,
+            "broker_fee_rate": (fee / placed) if fee is not None else None}
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    return t.isoformat(sep=" ") if t is not None else None
