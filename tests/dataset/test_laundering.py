@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -63,6 +64,9 @@ def test_report_adds_up_to_the_labels(laundered_ds: Dataset) -> None:
     by_typ = dict(ds.fetchall("""SELECT CAST(typology AS VARCHAR), count(*) FROM transaction_labels
                                  WHERE is_illicit GROUP BY 1"""))
     assert {k: v["rows"] for k, v in rep["typologies"].items()} == by_typ
+    assert sum(w["rows"] for w in rep["weekly"]) == n_ill
+    for t, e in rep["typologies"].items():
+        assert sum(w["usd"] for w in rep["weekly"] if w["typology"] == t) == pytest.approx(e["usd"], abs=0.05)
     for c in rep["cases"]:
         placed = ds.fetchone("""SELECT sum(t.amount_paid) FROM transactions t JOIN transaction_labels l USING (txn_id)
             WHERE l.case_id = ? AND CAST(t.txn_type AS VARCHAR) = 'cash_deposit'""", [c["case_id"]])[0]
@@ -92,11 +96,14 @@ def test_trace_follows_one_network_from_cash_to_pesos(laundered_ds: Dataset) -> 
         assert s["text"].startswith(f"{s['count']} ") and f"{s['amount']:,.2f} {s['currency']}" in s["text"]
 
 
-def test_cli_inspect_laundering(laundered_ds: Dataset) -> None:
+def test_cli_inspect_laundering(laundered_ds: Dataset, tmp_path: Path) -> None:
     runner = CliRunner()
-    res = runner.invoke(app, ["inspect", str(laundered_ds.path), "--quick", "--laundering"])
+    png = tmp_path / "out" / "laundering.png"
+    res = runner.invoke(app, ["inspect", str(laundered_ds.path), "--quick", "--laundering", "--plot", str(png)])
     assert res.exit_code == 0, res.output
     assert "traced from transaction" in res.output and "ledger: cash placed" in res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in png.parent.iterdir()] == ["laundering.png"]  # no temporary left behind
     res = runner.invoke(app, ["inspect", str(laundered_ds.path), "--quick", "--laundering", "--case", "999"])
     assert res.exit_code != 0 and "case 999 has no illicit transactions" in res.output
     res = runner.invoke(app, ["inspect", str(laundered_ds.path), "--quick", "--case", "3001"])

@@ -61,14 +61,16 @@ def inspect(
         False, "--laundering", help="Also report the run's laundering: value by typology, cases, fees, a traced case."
     ),
     case: int | None = typer.Option(None, "--case", help="Case to trace with --laundering (default: the largest)."),
+    plot: Path | None = typer.Option(None, "--plot", help="With --laundering: write a PNG of value by week and case."),
 ) -> None:
     """Show what a dataset holds and validate it (exit 1 when invalid)."""
-    from counterflow.dataset.laundering import laundering_report
+    from counterflow.dataset.laundering import laundering_report, plot_laundering
     from counterflow.dataset.reader import open_dataset
     from counterflow.dataset.summary import summarize
 
-    if case is not None and not laundering:
-        raise typer.BadParameter("--case needs --laundering", param_hint="--case")
+    for name, value in (("--case", case), ("--plot", plot)):
+        if value is not None and not laundering:
+            raise typer.BadParameter(f"{name} needs --laundering", param_hint=name)
     with open_dataset(path) as ds, progress_bar(enabled=not json_out) as progress:
         doc = summarize(ds, checksums=not quick, deep=deep, progress=progress)
         if laundering and doc["valid"]:
@@ -76,6 +78,8 @@ def inspect(
                 doc["laundering"] = laundering_report(ds, case=case)
             except ValueError as e:
                 raise typer.BadParameter(str(e), param_hint="--case") from None
+            if plot is not None:
+                doc["laundering"]["plot"] = str(plot_laundering(doc["laundering"], plot))
     if json_out:
         emit_json(doc)
     else:
@@ -187,3 +191,5 @@ def _print_laundering(rep: dict) -> None:
     if led["broker_fee_rate"] is not None:
         line += f"; broker keeps {led['broker_fee_usd']:,.0f} USD ({led['broker_fee_rate']:.1%})"
     console.print(line)
+    if rep.get("plot"):
+        console.print(f"plot written to {rep['plot']}")

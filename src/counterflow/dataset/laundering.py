@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict, deque
+from pathlib import Path
 from typing import Any
 
 from counterflow.dataset import vocab
@@ -114,6 +115,12 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
             "first": _iso(first), "last": _iso(last),
         })
     out["cases"] = cases
+    out["weekly"] = [
+        {"week": _iso(w)[:10], "typology": t, "rows": n, "usd": _r(v)}
+        for w, t, n, v in ds.fetchall(
+            f"SELECT date_trunc('week', ts) w, coalesce(typology, '?'), count(*), sum(usd) FROM ({_LEGS}) "
+            "GROUP BY 1, 2 ORDER BY 1, 2")
+    ]
     out["cash_proceeds"] = _cash_proceeds(ds)
     if trace and cases:
         chosen = case if case is not None else cases[0]["case_id"]
@@ -267,3 +274,47 @@ def _r(x: float | None) -> float | None:
 
 def _iso(t: dt.datetime | None) -> str | None:
     return t.isoformat(sep=" ") if t is not None else None
+
+
+def plot_laundering(rep: dict[str, Any], path: str | Path) -> Path:
+    """Weekly illicit dollars by typology (stacked) and, per case, cash placed against pesos paid
+    out, as one PNG written atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from counterflow.files import atomic_file
+
+    weeks = sorted({w["week"] for w in rep["weekly"]})
+    typs = sorted({w["typology"] for w in rep["weekly"]})
+    val = {(w["week"], w["typology"]): w["usd"] or 0.0 for w in rep["weekly"]}
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [3, 1.3]})
+    bottom = [0.0] * len(weeks)
+    x = range(len(weeks))
+    colours = plt.get_cmap("tab20")
+    for i, t in enumerate(typs):
+        ys = [val.get((w, t), 0.0) / 1e6 for w in weeks]
+        a1.bar(x, ys, bottom=bottom, label=t, width=0.85, color=colours(i % 20))
+        bottom = [b + y for b, y in zip(bottom, ys)]
+    step = max(1, len(weeks) // 8)
+    a1.set_xticks(list(x)[::step], weeks[::step], rotation=30, fontsize=7)
+    a1.set_ylabel("million USD (each leg counts)")
+    a1.set_title("Illicit value by week and typology")
+    a1.legend(fontsize=7, ncol=2)
+    cases = rep["cases"]
+    names = [f"{c['case_id']}\n{c['organisation'] or ''}" for c in cases]
+    xs = range(len(cases))
+    a2.bar([i - 0.2 for i in xs], [c["cash_placed_usd"] / 1e6 for c in cases], width=0.4, label="cash placed")
+    a2.bar([i + 0.2 for i in xs], [c["pesos_to_cartel_usd"] / 1e6 for c in cases], width=0.4,
+           label="pesos to cartel (USD)")
+    a2.set_xticks(list(xs), names, fontsize=7)
+    a2.set_ylabel("million USD")
+    a2.set_title("Per case: in and out")
+    a2.legend(fontsize=7)
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return path
