@@ -387,17 +387,32 @@ def import_amlworld(csv_path: str | Path, out_dir: str | Path, *, overwrite: boo
     because the file says nothing about parties. Without the "Is Laundering" column every
     transaction is labelled licit and the manifest records ``"labels": false``.
     """
-    from counterflow.render.tables import places_table
 
     path = Path(csv_path)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     report = progress or (lambda stage, done, total: None)
     labels = _read_header(path)
+    result = write_staged(lambda stage, rep: _stage(path, labels, stage, rep), out_dir, overwrite=overwrite,
+                          report=report, labels=labels, rows_per_file=rows_per_file,
+                          extra={"source": "import amlworld", "source_file": path.name})
+    log.info("imported transactions from %s into %s", path, result)
+    return result
+
+
+def write_staged(stage_fn: Callable[[Path, Progress], int], out_dir: str | Path, *, overwrite: bool,
+                 report: Progress, labels: bool, extra: dict[str, Any],
+                 rows_per_file: int = ROWS_PER_FILE) -> Path:
+    """The dataset of imported transactions: ``stage_fn(stage_file, report)`` writes the validated
+    rows (the columns :func:`_validate_block` returns) to ``stage_file`` and returns their count;
+    accounts, parties, banks and sorted transactions are built from them and published atomically.
+    Shared by every importer of a flat transactions file."""
+    from counterflow.render.tables import places_table
+
     with DatasetWriter(out_dir, overwrite=overwrite) as w, tempfile.TemporaryDirectory(
             prefix=f".{w.target.name}.stage-", dir=w.target.parent) as stage_dir:
         stage = Path(stage_dir) / "rows.parquet"
-        n = _stage(path, labels, stage, report)
+        n = stage_fn(stage, report)
         con = connect()
         try:
             # Sorting spills here, next to the output, and goes when the stage folder goes.
@@ -406,14 +421,11 @@ def import_amlworld(csv_path: str | Path, out_dir: str | Path, *, overwrite: boo
         finally:
             con.close()
         w.write_table("places", places_table())
-        # An AMLworld file has no trade, rates or twin records: those tables are written empty.
+        # A flat transactions file has no trade, rates or twin records: those tables are written empty.
         for name in w.unwritten():
             w.write_table(name, _fill(name, 0))
-        manifest.update({"scenario": None, "seed": None, "source": "import amlworld",
-                         "source_file": path.name, "labels": labels})
-        result = w.commit(manifest)
-    log.info("imported %s transactions from %s into %s", n, path, result)
-    return result
+        manifest.update({"scenario": None, "seed": None, "labels": labels, **extra})
+        return w.commit(manifest)
 
 
 def _build(con: Any, stage: Path, w: DatasetWriter, n: int, rows_per_file: int,

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from counterflow.errors import InputError
 from counterflow.scenario.model import Scenario
 
+M = typing.TypeVar("M", bound=BaseModel)
+
 BUILTIN_SCENARIOS: tuple[str, ...] = (
     "tiny", "default", "medium", "large", "xlarge",
     "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled",
@@ -58,6 +60,11 @@ def canonical_yaml(scenario: Scenario) -> str:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+    return parse_yaml_model(text, Scenario, source, what="a scenario file")
+
+
+def parse_yaml_model(text: str, model: type[M], source: str, *, what: str = "the file") -> M:
+    """YAML text validated by a pydantic model; errors name the file, line, key and allowed keys."""
     try:
         data = yaml.safe_load(text)
         lines = _key_lines(text)
@@ -66,23 +73,24 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         line = f"line {mark.line + 1}: " if mark is not None else ""
         raise InputError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", file=source) from exc
     if not isinstance(data, dict):
-        raise InputError("a scenario file must be a mapping of keys to values", file=source)
+        raise InputError(f"{what} must be a mapping of keys to values", file=source)
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise InputError(_describe(exc, lines), file=source) from None
+        raise InputError(_describe(exc, lines, model, what), file=source) from None
 
 
-def _describe(exc: ValidationError, lines: dict[tuple, int]) -> str:
+def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseModel] = Scenario,
+              what: str = "a scenario file") -> str:
     parts = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        key = ".".join(str(p) for p in loc) or "(scenario)"
+        key = ".".join(str(p) for p in loc) or "(top level)"
         line = _nearest_line(lines, loc)
         where = f"line {line}, " if line else ""
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(Scenario, loc[:-1])
+            allowed = _allowed_keys(model, loc[:-1])
             msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         elif err["type"] == "literal_error" and len(loc) >= 2 and loc[-1] == "[key]":
             key = ".".join(str(p) for p in loc[:-2] + (loc[-2],))
@@ -90,7 +98,7 @@ def _describe(exc: ValidationError, lines: dict[tuple, int]) -> str:
         elif "input" in err and err["type"] != "missing" and not isinstance(err["input"], (dict, list)):
             msg = f"{msg} (got {err['input']!r})"
         parts.append(f"{where}key '{key}': {msg}")
-    return "invalid scenario: " + "; ".join(parts)
+    return ("invalid scenario: " if model is Scenario else f"invalid {what}: ") + "; ".join(parts)
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
