@@ -45,14 +45,17 @@ def test_every_typology_appears_labeled(laundered: tuple[Dataset, Plan]) -> None
     typ = dict(ds.fetchall(f"SELECT typ, count(*) FROM ({LEG}) GROUP BY 1"))
     assert {"F3", "F4", "C1", "C2", "C3", "C4", "C5"} <= set(typ)
     # The other organisations launder too, under their own cases.
-    assert ds.fetchone(f"SELECT count(*) FROM ({LEG}) WHERE typ IS NULL OR case_id NOT IN (3001, 3002, 3003, 3004)")[0] == 0
+    assert ds.fetchone(f"SELECT count(*) FROM ({LEG}) WHERE typ IS NULL OR case_id NOT BETWEEN 3001 AND 3004")[0] == 0
     assert {c for (c,) in ds.fetchall(f"SELECT DISTINCT case_id FROM ({LEG})")} >= {3001, 3002, 3003}
     roles = dict(ds.fetchall("""SELECT CAST(role AS VARCHAR), count(*) FROM party_labels
                                 WHERE is_illicit AND case_id IN (3001, 3002) GROUP BY 1"""))
-    assert {"money_broker", "broker_courier", "mule", "dollar_buyer", "peso_buyer", "cartel", "funnel_account"} <= set(roles)
+    assert {"money_broker", "broker_courier", "mule", "dollar_buyer", "peso_buyer", "cartel",
+            "funnel_account"} <= set(roles)
     # Mules are real persons of the targeted occupations, and they keep their ordinary activity.
     occ = {o for (o,) in ds.fetchall("""SELECT DISTINCT p.occupation FROM parties p JOIN party_labels l
-                                        USING (party_id) WHERE CAST(l.role AS VARCHAR) = 'mule' AND CAST(l.typology AS VARCHAR) = 'C2'""")}
+                                        USING (party_id)
+                                        WHERE CAST(l.role AS VARCHAR) = 'mule'
+                                        AND CAST(l.typology AS VARCHAR) = 'C2'""")}
     assert occ and occ <= {"student", "homemaker", "retiree", "laborer"}
     legit = ds.fetchone("""SELECT count(*) FROM transactions t JOIN transaction_labels l USING (txn_id)
         JOIN accounts a ON a.account_id = t.dst_account JOIN party_labels p USING (party_id)
@@ -172,7 +175,8 @@ def test_later_spends_stay_within_what_reached_the_account(laundered: tuple[Data
 
 def test_mirror_legs_match_and_are_near_simultaneous(laundered: tuple[Dataset, Plan]) -> None:
     ds, _ = laundered
-    to_cartel = "typ = 'C1' AND cur = 'MXN' AND CAST(p.role AS VARCHAR) = 'cartel' AND CAST(t.txn_type AS VARCHAR) = 'transfer'"
+    to_cartel = ("typ = 'C1' AND cur = 'MXN' AND CAST(p.role AS VARCHAR) = 'cartel'"
+                 " AND CAST(t.txn_type AS VARCHAR) = 'transfer'")
     rows = ds.fetchall(f"""
         WITH g AS (SELECT t.case_id, t.d,
             sum(t.amount_paid) FILTER (WHERE typ IN ('F3','F4') AND pl.country = 'US') usd_in,

@@ -17,7 +17,7 @@ from counterflow.scenario.model import Scenario
 
 BUILTIN_SCENARIOS: tuple[str, ...] = (
     "tiny", "default", "medium", "large", "xlarge",
-    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled",
+    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled", "bank-cutoff",
 )
 
 

@@ -67,7 +67,8 @@ class _Buf:
         dtypes = {"day": np.int64, "ts": np.int64, "src": np.int64, "dst": np.int64, "amount_paid": float,
                   "cur_paid": np.int8, "amount_received": float, "cur_received": np.int8, "channel": np.int8,
                   "txn_type": np.int8, "location": np.int32, "typology": np.int8, "case": np.int64}
-        cols = {k: (np.concatenate(v).astype(dtypes[k]) if v else np.empty(0, dtypes[k])) for k, v in self.parts.items()}
+        cols = {k: (np.concatenate(v).astype(dtypes[k]) if v else np.empty(0, dtypes[k]))
+                for k, v in self.parts.items()}
         o = np.argsort(cols["day"], kind="stable")
         return Legs({k: v[o] for k, v in cols.items()})
 
@@ -94,8 +95,8 @@ def build(ctx, plan, b, rng: np.random.Generator) -> Legs:  # noqa: ANN001 - Con
         own, amt = split_total(np.round(lc.spend_share * mxn, 2), rng.integers(1, 4, len(i)), 0.3, rng, 2)
         kind = rng.integers(0, 3, len(own))
         src = np.array([net.cartel[int(c)] for c in pk.case[i][own]], np.int64)
-        worker = np.array([workers[int(c)][k] for c, k in zip(pk.case[i][own], rng.integers(0, CARTEL_WORKERS, len(own)))],
-                          np.int64)
+        slot = rng.integers(0, CARTEL_WORKERS, len(own))
+        worker = np.array([workers[int(c)][k] for c, k in zip(pk.case[i][own], slot)], np.int64)
         prop, build_ = payees.draw("531110", "MX", len(own), rng), payees.draw("236118", "MX", len(own), rng)
         dst = np.where(kind == 0, prop, np.where(kind == 1, build_, worker))
         dst = np.where(dst < 0, worker, dst)

@@ -305,7 +305,7 @@ def _assign(ctx, pk: Pickups, net: Network, mules: Slots, holders: Slots, courie
     courier_slot = rng.integers(0, lc.couriers_per_broker, n)
     extra = ad.extra_buyers(pk.day)
     nb = np.minimum(rng.integers(1, 4, n) + extra, MAX_BUYERS)
-    dep_own, dep_acct, pay_own, pay_acct, pay_cn, pay_usd = [], [], [], [], [], []
+    dep_own, dep_acct, pay_own, pay_acct, pay_cn = [], [], [], [], []
     via = np.full(n, -1, np.int64)
     u_slot = rng.integers(0, 1 << 30, (n, 2 * MAX_BUYERS))
     for i in range(n):
@@ -409,7 +409,8 @@ class _PartyBuilder:
         pool = self.banks[country]
         for pid in party_ids:
             bk = pool[int(self.rng.integers(0, len(pool)))]
-            self._account(int(pid), bk, "foreign_currency", "USD", self.start - dt.timedelta(days=int(self.rng.integers(30, 1500))))
+            opened = self.start - dt.timedelta(days=int(self.rng.integers(30, 1500)))
+            self._account(int(pid), bk, "foreign_currency", "USD", opened)
         return opaque_ids(LAUNDER_ACCOUNTS, np.arange(first, first + len(party_ids)))
 
     def _account(self, pid: int, bk, kind: str, currency: str, opened: dt.date) -> None:  # noqa: ANN001
