@@ -164,7 +164,7 @@ def test_later_spends_stay_within_what_reached_the_account(laundered: tuple[Data
     rows = ds.fetchall(f"""WITH legs AS (SELECT * FROM ({LEG})),
         i AS (SELECT dst_account acct, cur, sum(amount_received) v FROM legs GROUP BY 1, 2),
         o AS (SELECT src_account acct, cur, sum(amount_paid) v FROM legs WHERE CAST(txn_type AS VARCHAR) IN
-              ('cashier_check', 'tuition', 'payroll') OR (CAST(txn_type AS VARCHAR) = 'transfer' AND typ = 'C1'
+              ('cashier_check', 'card_purchase') OR (CAST(txn_type AS VARCHAR) = 'transfer' AND typ = 'C1'
               AND cur IN ('MXN', 'CNY') AND src_account IN (SELECT dst_account FROM legs WHERE typ = 'C1'
               AND cur = 'MXN' AND CAST(txn_type AS VARCHAR) = 'transfer')) GROUP BY 1, 2)
         SELECT o.acct, o.v, coalesce(i.v, 0) FROM o LEFT JOIN i USING (acct, cur)""")
@@ -176,7 +176,8 @@ def test_later_spends_stay_within_what_reached_the_account(laundered: tuple[Data
 def test_mirror_legs_match_and_are_near_simultaneous(laundered: tuple[Dataset, Plan]) -> None:
     ds, _ = laundered
     to_cartel = ("typ = 'C1' AND cur = 'MXN' AND CAST(p.role AS VARCHAR) = 'cartel'"
-                 " AND CAST(t.txn_type AS VARCHAR) = 'transfer'")
+                 " AND CAST(t.txn_type AS VARCHAR) = 'transfer' AND t.src_account IN (SELECT account_id FROM accounts"
+                 " JOIN party_labels USING (party_id) WHERE CAST(role AS VARCHAR) = 'money_broker')")
     rows = ds.fetchall(f"""
         WITH g AS (SELECT t.case_id, t.d,
             sum(t.amount_paid) FILTER (WHERE typ IN ('F3','F4') AND pl.country = 'US') usd_in,

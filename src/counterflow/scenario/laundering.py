@@ -125,7 +125,7 @@ class Laundering(_Strict):
     bulk_share: float = Field(0.1, ge=0, le=1)
     # Later spends of laundered money, as shares of what reaches each account: the cartel's pesos
     # (property, builders, workers' pay), the dollar buyers' dollars (cashier's checks for real
-    # estate, tuition) and the broker's yuan fee (property in China).
+    # estate) and the broker's yuan fee (property in China).
     spend_share: float = Field(0.6, ge=0, le=1)
     # Organisations that launder through their own channels (funnel accounts toward Mexico, bulk cash
     # withdrawn near the border, wires to Mexico), with the share of their cash that does.

@@ -101,25 +101,23 @@ def build(ctx, plan, b, rng: np.random.Generator) -> Legs:  # noqa: ANN001 - Con
         dst = np.where(kind == 0, prop, np.where(kind == 1, build_, worker))
         dst = np.where(dst < 0, worker, dst)
         d = pk.day[i][own] + lag(len(own))
+        # Workers are paid person to person, not through a payroll run.
         pay = dst == worker
-        for m, ch, ty in ((pay, "ACH", "payroll"), (~pay, "WIRE", "transfer")):
-            buf.add(d[m], sec(int(m.sum())), src=src[m], dst=dst[m], amount=amt[m], cur=MXN, channel=ch, txn_type=ty,
-                    typology="C1", case=pk.case[i][own][m])
+        for m, ch in ((pay, "P2P"), (~pay, "WIRE")):
+            buf.add(d[m], sec(int(m.sum())), src=src[m], dst=dst[m], amount=amt[m], cur=MXN, channel=ch,
+                    txn_type="transfer", typology="C1", case=pk.case[i][own][m])
 
-    # The dollar buyers' dollars: cashier's checks to real-estate and escrow payees (C4), tuition.
+    # The dollar buyers' dollars: cashier's checks to real-estate and escrow payees (C4).
     buyer_accts = set(net.dollar_us.ravel().tolist())
     q = np.flatnonzero(np.isin(pk.pay_acct, list(buyer_accts)))
     if len(q):
         amount = np.round(lc.spend_share * pk.pay_usd[q], 2)
         d = pk.day[pk.pay_own[q]] + lag(len(q))
         case = pk.case[pk.pay_own[q]]
-        estate, uni = payees.draw("531110", "US", len(q), rng), payees.draw("611310", "US", len(q), rng)
-        check = (rng.random(len(q)) < 0.6) | (uni < 0)
-        for m, dst, ch, ty, typ in ((check, estate, "CHEQUE", "cashier_check", "C4"),
-                                    (~check, uni, "ACH", "tuition", "C1")):
-            m = m & (dst >= 0)
-            buf.add(d[m], sec(int(m.sum())), src=pk.pay_acct[q][m], dst=dst[m], amount=amount[m], cur=USD,
-                    channel=ch, txn_type=ty, typology=typ, case=case[m])
+        estate = payees.draw("531110", "US", len(q), rng)
+        m = estate >= 0
+        buf.add(d[m], sec(int(m.sum())), src=pk.pay_acct[q][m], dst=estate[m], amount=amount[m], cur=USD,
+                channel="CHEQUE", txn_type="cashier_check", typology="C4", case=case[m])
 
     # The shoppers spend the paid-off card limits on electronics and luxury goods (C5).
     h = np.flatnonzero((pk.path[pk.pay_own] == CARD) & ~np.isin(pk.pay_acct, list(buyer_accts)))
