@@ -27,7 +27,7 @@ def test_simulate_then_inspect_json_and_human_views_agree(tmp_path: Path) -> Non
     assert doc["date_range"]["first"].startswith("2024-01-01")
     assert doc["date_range"]["last"].startswith("2024-02-14")  # tiny: 45 days
     assert 0.0 <= doc["labels"]["transaction_labels"]["rate"] < 0.01  # the laundering twin: rare illicit rows
-    assert doc["schema_version"] == sch.SCHEMA_VERSION == "1.1"
+    assert doc["schema_version"] == sch.SCHEMA_VERSION == "1.2"
     human = runner.invoke(app, ["inspect", str(out)])
     assert human.exit_code == 0
     for key in ("tiny", "seed 3", f"schema {sch.SCHEMA_VERSION}", "transaction_labels", "card_purchase", "valid"):

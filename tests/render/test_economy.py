@@ -47,8 +47,9 @@ def test_amounts_by_type_are_in_realistic_ranges(year: Dataset) -> None:
     assert 14_000 <= med["tuition"] <= 36_500  # paid in yuan, worth 14-36k USD plus the bank spread
     us_atm = _col(
         year,
-        """SELECT amount_paid FROM transactions WHERE CAST(txn_type AS VARCHAR)='cash_withdrawal'
-                           AND CAST(currency_paid AS VARCHAR)='USD'""",
+        """SELECT amount_paid FROM transactions JOIN transaction_labels USING (txn_id)
+           WHERE CAST(txn_type AS VARCHAR)='cash_withdrawal' AND CAST(currency_paid AS VARCHAR)='USD'
+           AND NOT is_illicit""",  # the laundering twin's branch withdrawals are not ATM notes
     )
     assert len(us_atm) > 1000 and np.all(us_atm % 20 == 0)
     tuition = _col(year, """SELECT amount_received FROM transactions WHERE CAST(txn_type AS VARCHAR)='tuition'""")
@@ -193,8 +194,9 @@ def test_legitimate_rows_are_labeled_legitimate_and_illicit_rows_carry_roles(yea
     # Illicit transactions come only from the laundering twin (cash proceeds turned into payments):
     # each carries a laundering typology and one of the CMLN cartels' cases, and they stay rare.
     n_txn, n_bad_txn, n_illicit_txn = year.fetchone("""SELECT count(*),
-        count(*) FILTER (WHERE is_illicit AND (CAST(typology AS VARCHAR) NOT IN ('F3', 'F4', 'C1', 'C2')
-                                               OR case_id NOT IN (3001, 3002))
+        count(*) FILTER (WHERE is_illicit AND (CAST(typology AS VARCHAR) NOT IN ('F3', 'F4', 'C1', 'C2', 'C3',
+                                                                                 'C4', 'C5', 'C9')
+                                               OR case_id NOT BETWEEN 3001 AND 3004)
                          OR NOT is_illicit AND (typology IS NOT NULL OR case_id IS NOT NULL)),
         count(*) FILTER (WHERE is_illicit) FROM transaction_labels""")
     assert n_bad_txn == 0 and 0 < n_illicit_txn < 0.01 * n_txn

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from counterflow.dataset import vocab
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 _DICT = pa.dictionary(pa.int8(), pa.string())
 

@@ -19,6 +19,8 @@ TXN_TYPES = (
     "payroll", "rent", "bill", "card_purchase", "p2p", "cash_deposit", "cash_withdrawal",
     "savings_transfer", "remittance", "tuition", "family_support", "crypto_purchase",
     "b2b_payment", "trade_payment", "unknown",
+    # The laundering twin (schema 1.2): account-to-account moves, cashier's checks, card pay-offs.
+    "transfer", "cashier_check", "card_payment",
 )
 # ISO 4217 codes the dataset accepts: the twin's own plus those of imported AMLworld files.
 CURRENCIES = CURRENCY_CODES + ("EUR", "GBP", "JPY", "RUB", "AUD", "CHF", "ILS", "SAR", "BRL")

@@ -10,20 +10,80 @@ the laundered cash that passes through the dataset's banks; left unset it is
 ``population.persons * 5e-7`` (capped at 1): the banks see cash in proportion to their customers,
 and illicit rows stay a small fraction of all transactions (about 0.5% on the default scenario),
 as in real bank data.
+
+Counter-measures ("levers") are a list, as in the ``trafficking:`` section: each has a ``kind`` from
+a closed set (:data:`LEVER_KINDS`), a ``start`` date and its own parameters. The networks adapt
+inside the window: they move to other banks, recruit fresh mules and couriers, and shift volume to
+the mirror swap or to crypto.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
+BankCountry = Literal["US", "MX", "CN", "HK", "CA", "IN"]
 SCALE_PER_PERSON = 5e-7
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Lever(_Strict):
+    start: dt.date
+    note: str = ""
+
+
+class BankCutoff(_Lever):
+    """A US order cuts banks off (FinCEN's 2025 orders against three Mexican institutions): from
+    ``start`` no leg touches them; the networks move their accounts to other banks of the country.
+    Legs through a cut-off bank before the order are labeled C9."""
+
+    kind: Literal["bank_cutoff"]
+    banks: list[str] = Field(default_factory=list)  # bank names as in the banks table
+    country: BankCountry = "MX"  # with ``share``: that share of the country's banks, drawn by seed
+    share: float = Field(0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _some_bank(self) -> BankCutoff:
+        if not self.banks and self.share == 0:
+            raise ValueError("bank_cutoff needs 'banks' (names) or a 'share' above 0")
+        return self
+
+
+class MxUsdCap(_Lever):
+    """Mexico caps USD cash deposits per account and month (the 2010 rule: $4,000 for individuals):
+    bulk cash carried south no longer fits; the cartels shift it to the mirror swap and crypto."""
+
+    kind: Literal["mx_usd_cap"]
+    cap_usd: float = Field(4_000, ge=0, le=1_000_000)
+    crypto_share: float = Field(0.3, ge=0, le=1)  # of the displaced cash; the rest to the mirror
+
+
+class FxQuota(_Lever):
+    """China enforces its $50,000 yearly FX quota per person: more Chinese nationals need dollars
+    abroad, so each pick-up finds more dollar buyers and the brokers' fees fall."""
+
+    kind: Literal["fx_quota"]
+    fee_factor: float = Field(0.5, ge=0, le=1)
+    extra_buyers: int = Field(2, ge=0, le=3)
+
+
+class AccountClosure(_Lever):
+    """Banks close mule and funnel accounts after a number of structured cash deposits; the networks
+    replace them with freshly recruited mules and couriers."""
+
+    kind: Literal["account_closure"]
+    after_deposits: int = Field(12, ge=1, le=10_000)
+    notice_days: int = Field(3, ge=0, le=365)
+
+
+Lever = Annotated[BankCutoff | MxUsdCap | FxQuota | AccountClosure, Field(discriminator="kind")]
+LEVER_KINDS: tuple[str, ...] = ("bank_cutoff", "mx_usd_cap", "fx_quota", "account_closure")
 
 
 class Laundering(_Strict):
@@ -53,11 +113,39 @@ class Laundering(_Strict):
     peso_buyers_per_broker: int = Field(4, ge=1, le=10_000)
     # Structured cash deposits stay below the $10,000 currency transaction report threshold.
     deposit_max_usd: float = Field(9_800, ge=100, lt=10_000)
+    # How the collected dollars reach the dollar buyers, as shares of pick-ups (the rest: wires).
+    # Through pass-through accounts (C3), or by paying off the credit cards of the buyers' shoppers,
+    # who buy electronics and luxury goods (C5).
+    pass_through_share: float = Field(0.25, ge=0, le=1)
+    card_payoff_share: float = Field(0.15, ge=0, le=1)
+    pass_through_per_broker: int = Field(2, ge=1, le=100)
+    card_holders_per_broker: int = Field(6, ge=1, le=1000)
+    # Share of those organisations' cash carried south in bulk and deposited in USD at Mexican banks
+    # (before a USD cap); counted out of ``cmln_share``'s complement.
+    bulk_share: float = Field(0.1, ge=0, le=1)
+    # Later spends of laundered money, as shares of what reaches each account: the cartel's pesos
+    # (property, builders, workers' pay), the dollar buyers' dollars (cashier's checks for real
+    # estate) and the broker's yuan fee (property in China).
+    spend_share: float = Field(0.6, ge=0, le=1)
+    # Organisations that launder through their own channels (funnel accounts toward Mexico, bulk cash
+    # withdrawn near the border, wires to Mexico), with the share of their cash that does.
+    own_channel: tuple[CmlnOrganisation, ...] = ("dominican_tco", "independent")
+    own_share: float = Field(0.5, ge=0, le=1)
+    # Days between a pick-up and the later legs it funds (wires south, spends, card purchases).
+    lag_days_max: int = Field(10, ge=1, le=120)
+    levers: list[Lever] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ranges(self) -> Laundering:
         if self.fee_min > self.fee_max:
             raise ValueError("fee_min must be <= fee_max")
+        if self.pass_through_share + self.card_payoff_share > 1:
+            raise ValueError("pass_through_share + card_payoff_share must be <= 1")
+        if self.cmln_share + self.bulk_share > 1:
+            raise ValueError("cmln_share + bulk_share must be <= 1")
+        both = set(self.organisations) & set(self.own_channel)
+        if both:
+            raise ValueError(f"an organisation launders through brokers or its own channel, not both: {sorted(both)}")
         return self
 
     def scale(self, persons: int) -> float:
