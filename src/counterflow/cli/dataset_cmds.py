@@ -166,12 +166,13 @@ def _print_laundering(rep: dict) -> None:
     for k, e in rep["typologies"].items():
         tt.add_row(k, f"{e['rows']:,}", f"{e['usd']:,.0f}", str(e["cases"]))
     console.print(tt)
-    ct = Table("case", "organisation", "rows", "cash placed USD", "pesos to cartel USD", "broker fee", "typologies",
-               title="Cases")
+    ct = Table("case", "organisation", "rows", "cash placed in US", "banked abroad", "to the cartel", "broker fee",
+               "typologies", title="Cases (USD)")
     for c in rep["cases"]:
         fee = "" if c["broker_fee_rate"] is None else f"{c['broker_fee_usd']:,.0f} ({c['broker_fee_rate']:.1%})"
-        ct.add_row(str(c["case_id"]), c["organisation"] or "", f"{c['rows']:,}", f"{c['cash_placed_usd']:,.0f}",
-                   f"{c['pesos_to_cartel_usd']:,.0f}", fee, " ".join(c["typologies"]))
+        ct.add_row(str(c["case_id"]), c["organisation"] or "", f"{c['rows']:,}", f"{c['cash_placed_us_usd']:,.0f}",
+                   f"{c['cash_banked_abroad_usd']:,.0f}", f"{c['delivered_to_cartel_usd']:,.0f}", fee,
+                   " ".join(c["typologies"]))
     console.print(ct)
     if rep["roles"]:
         console.print("illicit parties: " + ", ".join(f"{k} {v}" for k, v in rep["roles"].items()))
@@ -186,10 +187,12 @@ def _print_laundering(rep: dict) -> None:
     for i, s in enumerate(tr["steps"], 1):
         console.print(f"{i:>3}. {s['first'][5:16]}–{s['last'][11:16]}  {escape(s['text'])}")
     led = tr["ledger"]
-    line = (f"ledger: cash placed {led['cash_placed_usd']:,.0f} USD → pesos to the cartel "
-            f"{led['pesos_to_cartel_mxn']:,.0f} MXN (≈{led['pesos_to_cartel_usd']:,.0f} USD)")
+    line = (f"ledger: cash placed {led['cash_placed_usd']:,.0f} USD → to the cartel "
+            f"{led['delivered_to_cartel_usd']:,.0f} USD")
     if led["broker_fee_rate"] is not None:
-        line += f"; broker keeps {led['broker_fee_usd']:,.0f} USD ({led['broker_fee_rate']:.1%})"
+        line += (f" (the broker paid {led['broker_payout_mxn']:,.0f} MXN for {led['broker_cash_usd']:,.0f} USD "
+                 f"placed through its mules and couriers and kept {led['broker_fee_usd']:,.0f} USD, "
+                 f"{led['broker_fee_rate']:.1%})")
     console.print(line)
     if rep.get("plot"):
         console.print(f"plot written to {rep['plot']}")

@@ -4,14 +4,14 @@ Everything here comes from the dataset's ground truth (``transaction_labels``, `
 so it works on any dataset with labels, ours or an imported one. Amounts are in US dollars at the
 day's rate (``fx_rates``; a fixed rate where a dataset has none, as in ``detect.base``).
 
-The trace follows money, not labels alone: starting from one peso payment to a cartel account (or,
-for a case without one, its largest illicit payment), it walks the illicit transactions of the
-same case that share a party with what has been reached (a broker's, a buyer's accounts in
-several countries are one party), on that day and the next, and lists them as steps in time
-order (cash deposits, mule hand-overs, the mirror legs, ...) with a ledger: cash placed, pesos
-paid out, and the broker's cut. The walk does not pass through the cartel's own account, which
-every network of the organisation pays into: what it reaches is one broker network's business
-of the day.
+The trace follows money, not labels alone: starting from one broker's peso payment to a cartel
+account (for a case without one, another delivery to the cartel, else a typical leg), it walks
+the illicit transactions of the same case that share a party with what has been reached (a
+broker's or a buyer's accounts in several countries are one party), on that day and the next,
+and lists them as steps in time order (cash deposits, mule hand-overs, the mirror legs, ...) with
+a ledger: cash placed, what reached the cartel, and the broker's cut. The walk does not pass
+through the cartel's own parties, which every network of the organisation pays into: what it
+reaches is one broker network's business of the day.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from counterflow.dataset.reader import Dataset
 ORG_CASE_BASE = 3001  # the trafficking twin's cash_proceeds.case_id of the first organisation
 TRACE_DAYS_AFTER = 1  # the walk covers the start leg's day and this many days after
 TRACE_MAX_ROWS = 400
+TRACE_CANDIDATES = 12
 
 
 def _usd(t: str = "t") -> str:
@@ -60,6 +61,22 @@ LEFT JOIN banks sb ON sb.bank_id = sa.bank_id
 LEFT JOIN banks db ON db.bank_id = da.bank_id
 {_fx_joins()}
 WHERE l.is_illicit"""
+
+
+# Cash into an account; the broker path's placement (into mules' and couriers' accounts); what a
+# broker pays the cartel (pesos, or USDT after a USD cap) for it.
+_DEPOSIT = "txn_type = 'cash_deposit'"
+_BROKER_CASH = f"{_DEPOSIT} AND dst_role IN ('mule', 'broker_courier')"
+_BROKER_PAYOUT = "src_role = 'money_broker' AND dst_role = 'cartel'"
+
+
+def _fee(broker_cash: float, payout_usd: float, payout_mxn: float) -> dict[str, float | None]:
+    """The broker's cut: dollars placed through its mules and couriers less what it paid the cartel
+    (at the day's rate); undefined until both sides exist."""
+    fee = broker_cash - payout_usd if broker_cash and payout_usd else None
+    return {"broker_cash_usd": _r(broker_cash), "broker_payout_usd": _r(payout_usd),
+            "broker_payout_mxn": _r(payout_mxn), "broker_fee_usd": _r(fee),
+            "broker_fee_rate": fee / broker_cash if fee is not None else None}
 
 
 def organisation(case_id: int | None) -> str | None:
@@ -97,20 +114,21 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
     cases = []
     for row in ds.fetchall(f"""
         SELECT case_id, count(*), sum(usd),
-               sum(usd) FILTER (WHERE txn_type = 'cash_deposit'),
-               sum(amount_paid) FILTER (WHERE dst_role = 'cartel' AND cur = 'MXN'),
-               sum(usd) FILTER (WHERE dst_role = 'cartel'),
+               sum(usd) FILTER (WHERE {_DEPOSIT} AND dst_country = 'US'),
+               sum(usd) FILTER (WHERE {_DEPOSIT} AND dst_country <> 'US'),
+               sum(usd) FILTER (WHERE dst_role = 'cartel' AND src_role <> 'cartel'),
+               sum(usd) FILTER (WHERE {_BROKER_CASH}),
+               sum(usd) FILTER (WHERE {_BROKER_PAYOUT}),
+               sum(amount_paid) FILTER (WHERE {_BROKER_PAYOUT} AND cur = 'MXN'),
                count(DISTINCT src_account) + count(DISTINCT dst_account),
                list(DISTINCT typology ORDER BY typology), min(ts), max(ts)
         FROM ({_LEGS}) GROUP BY case_id ORDER BY 3 DESC"""):
-        cid, n, usd, placed, mxn, cartel_usd, accts, typs, first, last = row
-        placed, cartel_usd = placed or 0.0, cartel_usd or 0.0
-        fee = placed - cartel_usd if placed and cartel_usd else None
+        cid, n, usd, placed, abroad, delivered, b_cash, b_out, b_mxn, accts, typs, first, last = row
         cases.append({
             "case_id": cid, "organisation": organisation(cid), "rows": n, "usd": _r(usd),
-            "cash_placed_usd": _r(placed), "pesos_to_cartel_mxn": _r(mxn or 0.0), "pesos_to_cartel_usd": _r(cartel_usd),
-            "broker_fee_usd": _r(fee) if fee is not None else None,
-            "broker_fee_rate": (fee / placed) if fee is not None else None,
+            "cash_placed_us_usd": _r(placed or 0.0), "cash_banked_abroad_usd": _r(abroad or 0.0),
+            "delivered_to_cartel_usd": _r(delivered or 0.0),
+            **_fee(b_cash or 0.0, b_out or 0.0, b_mxn or 0.0),
             "accounts": accts, "typologies": [t for t in typs if t is not None],
             "first": _iso(first), "last": _iso(last),
         })
@@ -143,15 +161,40 @@ def _cash_proceeds(ds: Dataset) -> dict[str, float] | None:
 
 
 def trace_case(ds: Dataset, case_id: int) -> dict[str, Any]:
-    """One episode of a case followed from cash to pesos: the steps and the ledger."""
-    start = ds.fetchone(f"""
-        SELECT txn_id, ts FROM ({_LEGS}) WHERE case_id = ? AND dst_role = 'cartel'
-        ORDER BY usd, txn_id LIMIT 1 OFFSET (SELECT count(*) // 2 FROM ({_LEGS})
-                                              WHERE case_id = ? AND dst_role = 'cartel')""", [case_id, case_id])
-    if start is None:  # no cartel payment: start from the case's largest leg
-        start = ds.fetchone(f"SELECT txn_id, ts FROM ({_LEGS}) WHERE case_id = ? ORDER BY usd DESC, txn_id LIMIT 1",
-                            [case_id])
-    txn0, t0 = start
+    """One episode of a case followed from cash to the cartel: the steps and the ledger."""
+    # Candidate starts: a broker's payments to the cartel show the whole mirror; else any delivery
+    # to the cartel (bulk cash banked in Mexico, an own channel's wire); else any leg. Up to
+    # TRACE_CANDIDATES of them spread over the value range are walked, and the walk that reaches
+    # the most kinds of step (cash deposits and a delivery first) is shown: some routes (card
+    # pay-offs) leave no account-to-account path from the dollars to the yuan.
+    starts: list[tuple[int, dt.datetime]] = []
+    for cond in (_BROKER_PAYOUT, "dst_role = 'cartel' AND src_role <> 'cartel'", "true"):
+        starts = ds.fetchall(f"""
+            WITH c AS (SELECT txn_id, ts, row_number() OVER (ORDER BY usd, txn_id) - 1 AS i, count(*) OVER () AS n
+                       FROM ({_LEGS}) WHERE case_id = ? AND {cond})
+            SELECT txn_id, ts FROM c WHERE n <= {TRACE_CANDIDATES}
+               OR i IN (SELECT CAST(floor((k + 0.5) * n / {TRACE_CANDIDATES}) AS BIGINT) FROM range({TRACE_CANDIDATES})
+                        t(k)) ORDER BY abs(i - n // 2), txn_id""", [case_id])
+        if starts:
+            break
+    best: tuple | None = None
+    for txn0, t0 in starts:
+        traced = _walk(ds, case_id, txn0, t0)
+        legs = traced[2]
+        kinds = {(r["typology"], r["txn_type"], r["src_role"], r["dst_role"]) for r in legs}
+        score = (any(r["txn_type"] == "cash_deposit" for r in legs), any(r["dst_role"] == "cartel" for r in legs),
+                 len(kinds))
+        if best is None or score > best[0]:
+            best = (score, txn0, traced)
+    _, txn0, (lo, hi, legs, truncated) = best
+    return {
+        "case_id": case_id, "organisation": organisation(case_id), "start_txn": txn0,
+        "window": [_iso(lo), _iso(hi)], "legs": len(legs), "truncated": truncated,
+        "steps": _steps(legs, ds), "ledger": _ledger(legs),
+    }
+
+
+def _walk(ds: Dataset, case_id: int, txn0: int, t0: dt.datetime) -> tuple[dt.datetime, dt.datetime, list[dict], bool]:
     lo = dt.datetime.combine(t0.date(), dt.time())
     hi = lo + dt.timedelta(days=TRACE_DAYS_AFTER + 1)
     cols = ("txn_id", "ts", "src_account", "dst_account", "src_party", "dst_party", "amount_paid", "cur",
@@ -161,12 +204,7 @@ def trace_case(ds: Dataset, case_id: int) -> dict[str, Any]:
         f"SELECT {', '.join(cols)} FROM ({_LEGS}) WHERE case_id = ? AND ts >= ? AND ts < ? ORDER BY ts, txn_id",
         [case_id, lo, hi])]
     chosen = _component(rows, txn0)
-    legs = [r for r in rows if r["txn_id"] in chosen]
-    return {
-        "case_id": case_id, "organisation": organisation(case_id), "start_txn": txn0,
-        "window": [_iso(lo), _iso(hi)], "legs": len(legs), "truncated": len(chosen) >= TRACE_MAX_ROWS,
-        "steps": _steps(legs, ds), "ledger": _ledger(legs),
-    }
+    return lo, hi, [r for r in rows if r["txn_id"] in chosen], len(chosen) >= TRACE_MAX_ROWS
 
 
 def _component(rows: list[dict], txn0: int) -> set[int]:
@@ -259,13 +297,15 @@ def _who(s: dict[str, Any], side: str) -> str:
 
 
 def _ledger(legs: list[dict]) -> dict[str, Any]:
-    placed = sum(r["usd"] for r in legs if r["txn_type"] == "cash_deposit")
-    mxn = sum(r["amount_paid"] for r in legs if r["dst_role"] == "cartel" and r["cur"] == "MXN")
-    out_usd = sum(r["usd"] for r in legs if r["dst_role"] == "cartel")
-    fee = placed - out_usd if placed and out_usd else None
-    return {"cash_placed_usd": _r(placed), "pesos_to_cartel_mxn": _r(mxn), "pesos_to_cartel_usd": _r(out_usd),
-            "broker_fee_usd": _r(fee) if fee is not None else None,
-            "broker_fee_rate": (fee / placed) if fee is not None else None}
+    def total(rows: list[dict], key: str = "usd") -> float:
+        return sum(r[key] or 0.0 for r in rows)
+
+    deposits = [r for r in legs if r["txn_type"] == "cash_deposit"]
+    b_cash = [r for r in deposits if r["dst_role"] in ("mule", "broker_courier")]
+    payout = [r for r in legs if r["src_role"] == "money_broker" and r["dst_role"] == "cartel"]
+    delivered = [r for r in legs if r["dst_role"] == "cartel" and r["src_role"] != "cartel"]
+    return {"cash_placed_usd": _r(total(deposits)), "delivered_to_cartel_usd": _r(total(delivered)),
+            **_fee(total(b_cash), total(payout), total([r for r in payout if r["cur"] == "MXN"], "amount_paid"))}
 
 
 def _r(x: float | None) -> float | None:
@@ -277,8 +317,8 @@ def _iso(t: dt.datetime | None) -> str | None:
 
 
 def plot_laundering(rep: dict[str, Any], path: str | Path) -> Path:
-    """Weekly illicit dollars by typology (stacked) and, per case, cash placed against pesos paid
-    out, as one PNG written atomically."""
+    """Weekly illicit dollars by typology (stacked) and, per case, cash placed in the US against
+    what reached the cartel, as one PNG written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -305,9 +345,10 @@ def plot_laundering(rep: dict[str, Any], path: str | Path) -> Path:
     cases = rep["cases"]
     names = [f"{c['case_id']}\n{c['organisation'] or ''}" for c in cases]
     xs = range(len(cases))
-    a2.bar([i - 0.2 for i in xs], [c["cash_placed_usd"] / 1e6 for c in cases], width=0.4, label="cash placed")
-    a2.bar([i + 0.2 for i in xs], [c["pesos_to_cartel_usd"] / 1e6 for c in cases], width=0.4,
-           label="pesos to cartel (USD)")
+    a2.bar([i - 0.2 for i in xs], [c["cash_placed_us_usd"] / 1e6 for c in cases], width=0.4,
+           label="cash placed in the US")
+    a2.bar([i + 0.2 for i in xs], [c["delivered_to_cartel_usd"] / 1e6 for c in cases], width=0.4,
+           label="delivered to the cartel")
     a2.set_xticks(list(xs), names, fontsize=7)
     a2.set_ylabel("million USD")
     a2.set_title("Per case: in and out")
