@@ -18,6 +18,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
+
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
 SCALE_PER_PERSON = 5e-7
 
@@ -53,6 +55,9 @@ class Laundering(_Strict):
     peso_buyers_per_broker: int = Field(4, ge=1, le=10_000)
     # Structured cash deposits stay below the $10,000 currency transaction report threshold.
     deposit_max_usd: float = Field(9_800, ge=100, lt=10_000)
+    # Trade-based laundering and the payments for precursors (see laundering_trade.py).
+    trade: TradeLaundering = TradeLaundering()
+    suppliers: SupplierPayments = SupplierPayments()
 
     @model_validator(mode="after")
     def _ranges(self) -> Laundering:

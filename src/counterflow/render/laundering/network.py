@@ -123,10 +123,14 @@ def _recruit(pop, net_case: np.ndarray, per: int, rng: np.random.Generator):  # 
     return mules, p.party_id[chosen], case
 
 
-def _pickups(ctx, cases: np.ndarray, net_case: np.ndarray, rng: np.random.Generator) -> Pickups:  # noqa: ANN001
+def _pickups(ctx, cases: np.ndarray, net_case: np.ndarray, rng: np.random.Generator,  # noqa: ANN001
+             share: float | None = None, size_usd: float | None = None) -> Pickups:
     """Cut each (organisation, city) cash stream into pick-ups where the running stash crosses a
-    multiple of the pick-up size; whole dollars, so the pick-ups add up to the stash exactly."""
+    multiple of the pick-up size; whole dollars, so the pick-ups add up to the stash exactly.
+    ``share`` and ``size_usd`` (default: the mirror's) let trade-based laundering cut its own share."""
     sc, lc = ctx.scenario, ctx.scenario.laundering
+    share = lc.cmln_share if share is None else share
+    size_usd = lc.pickup_usd if size_usd is None else size_usd
     t = ctx.cash_proceeds
     empty = Pickups(*(np.empty(0, t_) for t_ in (np.int64, np.int32, np.int64, np.int64, float, bool, float, bool)))
     if t is None or t.num_rows == 0 or not lc.enabled:
@@ -136,7 +140,7 @@ def _pickups(ctx, cases: np.ndarray, net_case: np.ndarray, rng: np.random.Genera
     day = (t["date"].to_numpy()[keep] - np.datetime64(sc.start_date, "D")).astype(np.int64)
     city = t["city_id"].to_numpy()[keep].astype(np.int64)
     case = case[keep]
-    usd = t["amount_usd"].to_numpy()[keep] * lc.cmln_share * lc.scale(sc.population.persons)
+    usd = t["amount_usd"].to_numpy()[keep] * share * lc.scale(sc.population.persons)
     order = np.lexsort((day, city, case))
     day, city, case, usd = day[order], city[order], case[order], usd[order]
     key = case * 100_000 + city
@@ -144,7 +148,7 @@ def _pickups(ctx, cases: np.ndarray, net_case: np.ndarray, rng: np.random.Genera
     grp = np.cumsum(first) - 1
     cum = np.cumsum(usd)
     cum -= np.repeat(cum[first] - usd[first], np.bincount(grp))  # running stash within each group
-    size = lc.pickup_usd * rng.uniform(0.7, 1.3, grp[-1] + 1 if len(grp) else 0)
+    size = size_usd * rng.uniform(0.7, 1.3, grp[-1] + 1 if len(grp) else 0)
     n_cut = np.floor(cum / size[grp])
     prev = np.where(first, 0.0, np.r_[0.0, n_cut[:-1]])
     at = np.flatnonzero(n_cut > prev)
