@@ -19,6 +19,7 @@ from counterflow.render.pipeline import simulate
 from counterflow.render.population import build_population
 from counterflow.scenario import load_scenario, parse_scenario
 from counterflow.scenario.laundering import Laundering
+from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
 
 SEED = 7  # the tiny fixture's seed: the trafficking twin's run is shared (memoised)
 LEG = """SELECT t.*, CAST(t.currency_paid AS VARCHAR) cur, CAST(l.typology AS VARCHAR) typ, l.case_id,
@@ -27,8 +28,10 @@ LEG = """SELECT t.*, CAST(t.currency_paid AS VARCHAR) cur, CAST(l.typology AS VA
 
 def _scenario():
     sc, _ = load_scenario("tiny")
-    # Ten times the tiny world's automatic scale, for enough pick-ups to test on.
-    return sc.model_copy(update={"laundering": Laundering(cash_scale=0.003)})
+    # Ten times the tiny world's automatic scale, for enough pick-ups to test on; the mirror alone
+    # (trade-based laundering and supplier payments have their own tests).
+    return sc.model_copy(update={"laundering": Laundering(cash_scale=0.003, trade=TradeLaundering(enabled=False),
+                                                          suppliers=SupplierPayments(enabled=False))})
 
 
 @pytest.fixture(scope="module")

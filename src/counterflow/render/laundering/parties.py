@@ -68,7 +68,8 @@ class PartyBuilder:
         self.labels["case_id"].append(case)
         return pid
 
-    def person(self, country: str, nationality: str, role: str, typology: str | None, case: int) -> int:
+    def person(self, country: str, nationality: str, role: str, typology: str | None, case: int,
+               **override: Any) -> int:  # noqa: ANN401
         rng = self.rng
         display, given, family = nm.person_names(nationality, 1, rng)
         city = _city(country, rng)
@@ -78,6 +79,7 @@ class PartyBuilder:
             "birth_date": self.start - dt.timedelta(days=int(rng.integers(22 * 365, 60 * 365))),
             "phone": nm.phones(country, 1, rng)[0], "email": nm.emails(given, family, nationality, rng)[0],
             "address": nm.street_addresses(country, 1, rng)[0], "city_id": city.place_id, "state": city.state,
+            **override,
         }, role, typology, case)
 
     def business(self, country: str, name_industry: str, role: str, typology: str | None, case: int, *,

@@ -37,7 +37,7 @@ from counterflow.render.economy.context import Context
 from counterflow.render.ids import TRADE_DOCUMENTS, TRADE_SHIPMENTS, opaque_ids, rng_for
 from counterflow.render.laundering import mirror
 from counterflow.render.laundering.legs import Legs
-from counterflow.render.laundering.network import ORG_CASE_BASE, _pickups
+from counterflow.render.laundering.network import MULE_OCCUPATIONS, ORG_CASE_BASE, _pickups
 from counterflow.render.laundering.parties import PartyBuilder
 from counterflow.render.population import IND_INDEX
 from counterflow.world import geography as geo
@@ -116,7 +116,9 @@ def _cast(b: PartyBuilder, case: int, fronts: int, tc, rng: np.random.Generator)
         c.front_party.append(p)
         c.front.append(b.account(p, "US", "business"))
         c.front_city.append(int(b.cols["city_id"][-1]))
-        c.third.append([b.account(b.person("US", "US", "mule", "T5", case), "US")
+        # Third parties are recruited like the mirror's mules: students, homemakers, retirees, laborers.
+        c.third.append([b.account(b.person("US", "US", "mule", "T5", case,
+                                           occupation=MULE_OCCUPATIONS[int(rng.integers(0, 4))]), "US")
                         for _ in range(tc.third_parties_per_front)])
         code, sector = _IMPORTER[int(rng.integers(0, len(_IMPORTER)))]
         ip = b.business("MX", code, "importer", "T2", case)
