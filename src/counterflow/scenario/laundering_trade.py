@@ -39,8 +39,8 @@ class TradeLaundering(_Strict):
     under_invoice_rate: float = Field(0.2, ge=0, le=1)
     # Invoice unit value off the typical price by exp(u * sigma), u drawn in this range (sigma: the
     # good's spread of legitimate prices, whose own invoices stay within exp(+-2 sigma)).
-    misinvoice_sigmas_min: float = Field(2.5, ge=2.0, le=10)
-    misinvoice_sigmas_max: float = Field(4.0, ge=2.0, le=10)
+    misinvoice_sigmas_min: float = Field(2.6, ge=2.5, le=10)
+    misinvoice_sigmas_max: float = Field(4.0, ge=2.5, le=10)
     contradict_rate: float = Field(0.3, ge=0, le=1)  # T3: documents that disagree
     off_line_rate: float = Field(0.3, ge=0, le=1)  # T2: goods outside the importer's line
     # The Hong Kong company keeps this share for the broker's people (C8) on honest invoices.
@@ -82,7 +82,7 @@ class SupplierPayments(_Strict):
     # Legitimate look-alikes per 1,000 persons and day: tens-of-dollars transfers to China
     # (online shopping, family) and USDT payments by real importers to Chinese makers.
     lookalike_small_per_1k: float = Field(0.3, ge=0, le=100)
-    lookalike_crypto_per_1k: float = Field(0.02, ge=0, le=100)
+    lookalike_crypto_per_1k: float = Field(0.15, ge=0, le=100)
 
     @model_validator(mode="after")
     def _shares(self) -> SupplierPayments:

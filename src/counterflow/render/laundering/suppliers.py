@@ -210,8 +210,7 @@ def _illicit(ctx: Context, tw: TwinRecords, b: PartyBuilder, rng: np.random.Gene
                 (sa, cp), w = account(who), wallet_of(who, "MX")
                 _leg(ctx, legs, rng, d, sa, cp, w, USDT, a, "CRYPTO", "crypto_purchase", "P8", case)
                 bw = wallet_of(bene, bene_country)
-                legs.add(d, int(rng.integers(17 * _H, 23 * _H)), w, bw, a, USDT, a, USDT, CHAN["CRYPTO"],
-                         TYPE["b2b_payment"], typology=TYPOLOGY["P8"], case=case)
+                _leg(ctx, legs, rng, d, w, USDT, bw, USDT, a, "CRYPTO", "b2b_payment", "P8", case, evening=True)
                 part(a, "crypto", d)
         for a in _split(wires, int(rng.integers(1, 4)), rng) if wires > 0 else []:
             who, d = payer(), day()
@@ -231,12 +230,14 @@ def _split(total: float, k: int, rng: np.random.Generator) -> list[float]:
 
 
 def _leg(ctx: Context, legs: Legs, rng: np.random.Generator, d: int, src: int, cp: int, dst: int, cr: int, usd: float,
-         channel: str, txn: str, typ: str | None, case: int, shipment: int = -1) -> None:
-    """A payment worth ``usd`` dollars on day ``d`` (both sides converted at the day's rate)."""
+         channel: str, txn: str, typ: str | None, case: int, shipment: int = -1, evening: bool = False) -> None:
+    """A payment worth ``usd`` dollars on day ``d`` (both sides converted at the day's rate). An
+    ``evening`` leg comes after the day's others (a wallet transfer after the USDT purchase)."""
     dd = min(max(d, 0), ctx.scenario.days - 1)
-    paid = float(ctx.convert(dd, np.array([usd]), USD, cp)[0])
+    paid = float(ctx.convert(dd, np.array([usd]), USD, cp, decimals=8 if cp == USDT else 2)[0])
     got = float(ctx.convert(dd, np.array([usd]), USD, cr, decimals=8 if cr == USDT else 2)[0])
-    legs.add(d, int(rng.integers(8 * _H, 20 * _H)), src, dst, paid, cp, got, cr, CHAN[channel], TYPE[txn],
+    sec = int(rng.integers(20 * _H, 23 * _H) if evening else rng.integers(8 * _H, 20 * _H))
+    legs.add(d, sec, src, dst, paid, cp, got, cr, CHAN[channel], TYPE[txn],
              shipment=shipment, illicit=typ is not None, typology=-1 if typ is None else TYPOLOGY[typ], case=case)
 
 
@@ -261,8 +262,11 @@ def _lookalikes(ctx: Context, b: PartyBuilder, rng: np.random.Generator, legs: L
                 usd = float(np.round(rng.uniform(12, 99), 2))
                 _leg(ctx, legs, rng, d, int(p.checking[i]), USD, int(recipients[j]), int(rcur[j]), usd, "MSB",
                      "remittance", None, -1)
-    payers = np.flatnonzero(np.isin(bz.industry, [IND_INDEX[c] for c in _LEGIT_PAYERS])
-                            & np.isin(codes[bz.country], ["MX", "US"]))
+    # Payers by industry, each present industry as likely as another: labs and vets are few but do
+    # buy reagents and medicines from Asian makers.
+    local = np.isin(codes[bz.country], ["MX", "US"])
+    groups = [g for g in (np.flatnonzero(local & (bz.industry == IND_INDEX[c])) for c in _LEGIT_PAYERS) if len(g)]
+    payers = np.concatenate(groups) if groups else np.empty(0, np.int64)
     makers = np.flatnonzero(np.isin(bz.industry, [IND_INDEX[c] for c in _LEGIT_MAKERS])
                             & np.isin(codes[bz.country], ["CN", "HK", "IN"]))
     if not len(payers) or not len(makers):
@@ -278,15 +282,16 @@ def _lookalikes(ctx: Context, b: PartyBuilder, rng: np.random.Generator, legs: L
 
     for d in range(sc.days):
         for _ in range(rng.poisson(sp.lookalike_crypto_per_1k * rate)):
-            i = int(payers[int(rng.integers(0, len(payers)))])
+            grp = groups[int(rng.integers(0, len(groups)))]
+            i = int(grp[int(rng.integers(0, len(grp)))])
             m = int(makers[int(rng.choice(len(makers), p=w / w.sum()))])
             usd = float(np.round(np.exp(rng.normal(np.log(2500), 0.8)), 2))
             cp = int(CUR[geo.country(str(codes[bz.country[i]])).currency])
             if rng.random() < 0.5:
                 src = int(bz.account[i])
                 _leg(ctx, legs, rng, d, src, cp, wallet_of(i), USDT, usd, "CRYPTO", "crypto_purchase", None, -1)
-                legs.add(d, int(rng.integers(17 * _H, 23 * _H)), wallet_of(i), wallet_of(m), usd, USDT, usd, USDT,
-                         CHAN["CRYPTO"], TYPE["b2b_payment"], illicit=False)
+                _leg(ctx, legs, rng, d, wallet_of(i), USDT, wallet_of(m), USDT, usd, "CRYPTO", "b2b_payment", None, -1,
+                     evening=True)
             else:
                 mc = int(CUR[geo.country(str(codes[bz.country[m]])).currency])
                 _leg(ctx, legs, rng, d, int(bz.account[i]), cp, int(bz.account[m]), mc, min(usd, 2_900.0), "WIRE",

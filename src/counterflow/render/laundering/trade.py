@@ -52,7 +52,7 @@ _GOODS_OF = {s: [i for i, g in enumerate(GOODS) if g.sector == s] for s in _SECT
 _FRONT_NAME = ("423690", "424350")
 _FRONT_CODE = ("541211", "812111", "236118", "541511")
 # Mexican importers and the goods sector each one deals in.
-_IMPORTER = (("424350", "apparel"), ("448140", "apparel"), ("423690", "electronics"), ("443142", "electronics"))
+IMPORTER_LINE = (("424350", "apparel"), ("448140", "apparel"), ("423690", "electronics"), ("443142", "electronics"))
 _CN_ORIGIN = ("Port of Shanghai", "Port of Shenzhen (Yantian)", "Port of Ningbo-Zhoushan", "Port of Guangzhou (Nansha)")
 _MX_PORTS = ("Port of Manzanillo", "Port of Lázaro Cárdenas")
 _LAND = ("Laredo (Laredo–Nuevo Laredo)", "Otay Mesa (San Diego–Tijuana)", "El Paso (El Paso–Ciudad Juárez)")
@@ -120,7 +120,7 @@ def _cast(b: PartyBuilder, case: int, fronts: int, tc, rng: np.random.Generator)
         c.third.append([b.account(b.person("US", "US", "mule", "T5", case,
                                            occupation=MULE_OCCUPATIONS[int(rng.integers(0, 4))]), "US")
                         for _ in range(tc.third_parties_per_front)])
-        code, sector = _IMPORTER[int(rng.integers(0, len(_IMPORTER)))]
+        code, sector = IMPORTER_LINE[int(rng.integers(0, len(IMPORTER_LINE)))]
         ip = b.business("MX", code, "importer", "T2", case)
         c.importer_party.append(ip)
         c.importer.append(b.account(ip, "MX", "business"))
@@ -180,7 +180,7 @@ class _Orders:
         self.legs = Legs()
         self.ledger: dict[str, list] = {k: [] for k in (
             "case", "day", "cash", "lost", "goods", "kept", "hk_people", "hk_front", "discount", "margin", "pesos",
-            "done_day", "shipment", "typology")}
+            "done_day", "shipment", "typology", "invoice")}
         self.ship: dict[str, list] = {k: [] for k in (
             "shipment_id", "exporter_id", "importer_id", "hs_code", "quantity", "declared_value", "mode",
             "origin_country", "origin_port_id", "transship_port_id", "dest_port_id", "depart", "arrive",
@@ -219,7 +219,8 @@ class _Orders:
               cartel: int) -> None:
         rng, tc, L = self.rng, self.tc, self.ledger
         row = dict(case=case, day=d0, cash=cash, lost=cash if lost else 0.0, goods=0.0, kept=0.0, hk_people=0.0,
-                   hk_front=0.0, discount=0.0, margin=0.0, pesos=0.0, done_day=d0, shipment=-1, typology=None)
+                   hk_front=0.0, discount=0.0, margin=0.0, pesos=0.0, done_day=d0, shipment=-1, typology=None,
+                   invoice=None)
         if lost:
             for k, v in row.items():
                 L[k].append(v)
@@ -261,8 +262,8 @@ class _Orders:
             goods = float(np.round(pay / f, 2)) if kind == "over" else pay
             kept, out = pay - goods, 0.0
         invoice = float(np.round(pay / f, 2)) if kind == "under" else pay
-        # Real unit price within 0.4 sigma of the typical one; the invoice moves it by f.
-        unit = good.price_usd * float(np.exp(rng.uniform(-0.4, 0.4) * good.price_sigma))
+        # Real unit price within 0.3 sigma of the typical one; the invoice moves it by f.
+        unit = good.price_usd * float(np.exp(rng.uniform(-0.3, 0.3) * good.price_sigma))
         qty = max(1.0, float(np.round(goods / unit)))
         seller = c.us_seller if from_us else c.hk if via_hk else c.maker[good.sector]
         # Shipment and route.
@@ -325,7 +326,7 @@ class _Orders:
             self.legs.add(done, int(rng.integers(9 * _H, 17 * _H)), imp, cartel, mxn, MXN, mxn, MXN, CHAN["WIRE"],
                           TYPE["p2p"], typology=TYPOLOGY["T5"], case=case)
         row.update(goods=goods, kept=kept, hk_people=hk_people, hk_front=hk_front, discount=discount, margin=margin,
-                   pesos=pesos, done_day=done, shipment=ship_ref, typology=typ)
+                   pesos=pesos, done_day=done, shipment=ship_ref, typology=typ, invoice=kind)
         for k_, v in row.items():
             L[k_].append(v)
 
