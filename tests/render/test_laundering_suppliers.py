@@ -39,7 +39,7 @@ def test_every_typology_appears_labeled(trade_world: Dataset) -> None:
     # Crypto: the fronts buy USDT and send it from their wallets to the beneficiaries' wallets.
     kinds = {(c, k) for c, k in trade_world.fetchall(f"SELECT DISTINCT chan, kind FROM ({ILLICIT})")}
     assert {("CRYPTO", "crypto_purchase"), ("CRYPTO", "b2b_payment"), ("WIRE", "trade_payment"),
-            ("WIRE", "b2b_payment"), ("MSB", "remittance")} == kinds
+            ("WIRE", "b2b_payment"), ("MSB", "p2p")} == kinds
 
 
 def test_payments_add_up_to_the_price_of_each_load(trade_world: Dataset, splan: suppliers.SupplierPlan) -> None:

@@ -8,6 +8,7 @@ rows, which keeps a case's ledger checkable against the plan and the output dete
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,12 @@ _FIELDS = ("day", "sec", "src", "dst", "amount_paid", "cur_paid", "amount_receiv
            "txn_type", "location", "shipment", "illicit", "typology", "case")
 _DTYPES = (np.int64, np.int64, np.int64, np.int64, float, np.int8, float, np.int8, np.int8, np.int8, np.int32,
            np.int64, bool, np.int8, np.int64)
+
+
+def business_day(start: dt.date, d: int) -> int:
+    """``d``, or the Monday after it when it falls on a weekend: wires wait for a business day."""
+    wd = (start.weekday() + d) % 7
+    return d + (7 - wd if wd >= 5 else 0)
 
 
 @dataclass

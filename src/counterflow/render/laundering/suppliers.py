@@ -31,7 +31,7 @@ from counterflow.render.calendar import Day
 from counterflow.render.economy.context import Context
 from counterflow.render.ids import rng_for
 from counterflow.render.laundering import mirror
-from counterflow.render.laundering.legs import Legs
+from counterflow.render.laundering.legs import Legs, business_day
 from counterflow.render.laundering.parties import PartyBuilder
 from counterflow.render.laundering.trade import _cases
 from counterflow.render.population import IND_INDEX
@@ -175,7 +175,7 @@ def _illicit(ctx: Context, tw: TwinRecords, b: PartyBuilder, rng: np.random.Gene
 
         # Defaults bind this shipment's values into the helpers.
         def day(lo_: int = d_lo, hi_: int = d_hi) -> int:
-            return int(rng.integers(lo_, hi_))
+            return business_day(sc.start_date, int(rng.integers(lo_, hi_)))
 
         def payer(mine: list[int] = fronts[org], own: int = consignee) -> int:
             if rng.random() < sp.third_party_payer_share:
@@ -197,7 +197,7 @@ def _illicit(ctx: Context, tw: TwinRecords, b: PartyBuilder, rng: np.random.Gene
                 src_acct, cp = acct(dists[org][int(rng.integers(0, len(dists[org])))])
                 dst_acct, cr = acct(broker)
                 d = day()
-                _leg(ctx, legs, rng, d, src_acct, cp, dst_acct, cr, a, "MSB", "remittance", "F1", case)
+                _leg(ctx, legs, rng, d, src_acct, cp, dst_acct, cr, a, "MSB", "p2p", "F1", case)
                 part(a, "small", d)
         for a in _split(low, max(1, int(np.ceil(low / (rng.uniform(0.4, 0.95) * sp.low_dollar_max_usd)))), rng) \
                 if low > 0 else []:
@@ -261,7 +261,7 @@ def _lookalikes(ctx: Context, b: PartyBuilder, rng: np.random.Generator, legs: L
                 i, j = int(us[int(rng.integers(0, len(us)))]), int(rng.integers(0, len(recipients)))
                 usd = float(np.round(rng.uniform(12, 99), 2))
                 _leg(ctx, legs, rng, d, int(p.checking[i]), USD, int(recipients[j]), int(rcur[j]), usd, "MSB",
-                     "remittance", None, -1)
+                     "p2p", None, -1)
     # Payers by industry, each present industry as likely as another: labs and vets are few but do
     # buy reagents and medicines from Asian makers.
     local = np.isin(codes[bz.country], ["MX", "US"])
@@ -280,7 +280,8 @@ def _lookalikes(ctx: Context, b: PartyBuilder, rng: np.random.Generator, legs: L
             wallet[i] = b.account(int(bz.party_id[i]), str(codes[bz.country[i]]), "wallet")
         return wallet[i]
 
-    for d in range(sc.days):
+    for d0 in range(sc.days):
+        d = business_day(sc.start_date, d0)
         for _ in range(rng.poisson(sp.lookalike_crypto_per_1k * rate)):
             grp = groups[int(rng.integers(0, len(groups)))]
             i = int(grp[int(rng.integers(0, len(grp)))])

@@ -36,7 +36,7 @@ from counterflow.render.calendar import Day
 from counterflow.render.economy.context import Context
 from counterflow.render.ids import TRADE_DOCUMENTS, TRADE_SHIPMENTS, opaque_ids, rng_for
 from counterflow.render.laundering import mirror
-from counterflow.render.laundering.legs import Legs
+from counterflow.render.laundering.legs import Legs, business_day
 from counterflow.render.laundering.network import MULE_OCCUPATIONS, ORG_CASE_BASE, _pickups
 from counterflow.render.laundering.parties import PartyBuilder
 from counterflow.render.population import IND_INDEX
@@ -197,7 +197,10 @@ class _Orders:
 
     def _pay(self, day: int, src: int, dst: int, usd: float, typ: str, case: int, *, txn: str = "b2b_payment",
              channel: str = "WIRE", shipment: int = -1, sec: int | None = None) -> None:
-        """A wire of ``usd`` dollars' worth from ``src`` (paid in its currency) to ``dst``."""
+        """A wire of ``usd`` dollars' worth from ``src`` (paid in its currency) to ``dst``; business
+        payments wait for a business day."""
+        if txn in ("b2b_payment", "trade_payment"):
+            day = business_day(self.ctx.scenario.start_date, day)
         cp, cr = self._cur(src), self._cur(dst)
         sec = int(self.rng.integers(9 * _H, 17 * _H)) if sec is None else sec
         self.legs.add(day, sec, src, dst, self._conv(day, usd, cp), cp, self._conv(day, usd, cr), cr, CHAN[channel],
