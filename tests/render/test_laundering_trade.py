@@ -161,3 +161,16 @@ def test_knobs_are_checked() -> None:
         TradeLaundering(misinvoice_sigmas_min=1.0)
     with pytest.raises(pydantic.ValidationError):
         TradeLaundering(orders=3)
+
+
+def test_legitimate_traders_look_like_the_fronts(trade_world: Dataset) -> None:
+    # Home-based US traders with shell traits, selling Chinese goods to Mexican importers at
+    # typical prices and paid from Mexico: legitimate, so shell traits alone do not separate fronts.
+    rows = trade_world.fetchall("""SELECT p.party_id, count(DISTINCT s.shipment_id), count(DISTINCT t.txn_id)
+        FROM parties p JOIN party_labels l USING (party_id)
+        JOIN shipments s ON s.exporter_id = p.party_id AND s.origin_country = 'CN' AND s.dest_country = 'MX'
+        JOIN accounts a ON a.party_id = p.party_id
+        JOIN transactions t ON t.dst_account = a.account_id AND t.shipment_id = s.shipment_id
+        WHERE NOT l.is_illicit AND p.country = 'US' AND len(p.trade_names) >= 3 AND NOT p.has_website
+          AND p.address LIKE '%Apt %' GROUP BY 1""")
+    assert len(rows) >= 2 and all(n_ship >= 1 and n_pay >= 1 for _, n_ship, n_pay in rows)

@@ -51,6 +51,10 @@ class TradeLaundering(_Strict):
     discount_max: float = Field(0.15, ge=0, le=0.9)
     margin_min: float = Field(0.03, ge=0, le=0.5)
     margin_max: float = Field(0.08, ge=0, le=0.5)
+    # Legitimate look-alikes: home-based US traders with shell-like traits doing honest triangular
+    # trade (Chinese goods shipped straight to Mexican importers), with orders per month each.
+    lookalike_exporters: int = Field(3, ge=0, le=1000)
+    lookalike_orders_per_month: float = Field(1.5, ge=0, le=100)
 
     @model_validator(mode="after")
     def _ranges(self) -> TradeLaundering:

@@ -155,6 +155,10 @@ def build_plan(ctx: Context) -> TradePlan:
         slot = int(pk.network[i]) // len(cases)
         o.order(casts[case], slot, case, int(pk.day[i]), float(pk.cash[i]), bool(pk.lost[i]), int(pk.city[i]),
                 cartel.get(case, -1))
+    if tc.lookalike_exporters:
+        # Own stream, so the look-alikes never shift the laundering's draws.
+        o.rng = rng_for(seed, "laundering-trade-lookalikes")
+        _lookalikes(o, tc.lookalike_exporters, tc.lookalike_orders_per_month)
     parties, labels, accounts = b.tables()
     shipments, ship_labels, documents = o.tables()
     return TradePlan({k: np.array(v) for k, v in o.ledger.items()}, o.legs.freeze(sc.days), parties, labels,
@@ -169,6 +173,56 @@ def _forwarders(ctx: Context) -> dict[str, np.ndarray]:
     return {c: bz.party_id[m & (country == c)] for c in ("US", "CN", "HK", "MX")}
 
 
+def _lookalikes(o: _Orders, n: int, per_month: float) -> None:
+    """Legitimate home-based US traders that look like the fronts (three or four trade names, an
+    apartment address, no website, an industry code that does not match the name) and do honest
+    triangular trade: they buy electronics or clothing from a real Chinese maker, have it shipped
+    straight to a real Mexican importer (through Hong Kong for some), and are paid by the importer a
+    markup on invoices at typical prices. They receive wires from Mexico (like C7) and hold no
+    inventory (like C6)."""
+    ctx, b, rng = o.ctx, o.b, o.rng
+    bz = ctx.pop.businesses
+    country = np.array(geo.COUNTRY_CODES)[bz.country]
+    makers = {"electronics": np.flatnonzero((country == "CN") & (bz.industry == IND_INDEX["334220"])),
+              "apparel": np.flatnonzero((country == "CN") & (bz.industry == IND_INDEX["424350"]))}
+    # Importers with a dollar account of their own pay in dollars.
+    buyers = {sec: np.flatnonzero((country == "MX") & (bz.usd_account != bz.account)
+                                  & np.isin(bz.industry, [IND_INDEX[c] for c, s in IMPORTER_LINE if s == sec]))
+              for sec in _SECTORS}
+    sectors = [sec for sec in _SECTORS if len(makers[sec]) and len(buyers[sec])]
+    if not sectors or not len(o.fwd["CN"]):  # honest loads always pass a forwarder
+        return
+    for _ in range(n):
+        sector = sectors[int(rng.integers(0, len(sectors)))]
+        name = "423690" if sector == "electronics" else "424350"
+        p = b.business("US", name, "legitimate", None, None, industry=_FRONT_CODE[int(rng.integers(0, 4))],
+                       shell=True)
+        acct = b.account(p, "US", "business")
+        for d1 in np.sort(rng.integers(0, o.days, rng.poisson(per_month * o.days / 30.4))):
+            d1 = int(d1)
+            m = int(makers[sector][int(rng.integers(0, len(makers[sector])))])
+            imp = int(buyers[sector][int(rng.integers(0, len(buyers[sector])))])
+            g = _GOODS_OF[sector][int(rng.integers(0, len(_GOODS_OF[sector])))]
+            good = GOODS[g]
+            qty = max(1.0, float(np.round(good.lot_median * rng.lognormal(0, 0.5))))
+            cost = float(np.round(qty * good.price_usd * np.exp(rng.uniform(-1, 1) * good.price_sigma / 2), 2))
+            sale = float(np.round(cost * rng.uniform(1.08, 1.25), 2))
+            via_hk = rng.random() < 0.2
+            depart = d1 + int(rng.integers(7, 20))
+            arrive = depart + int(rng.integers(18, 36)) + (4 if via_hk else 0)
+            in_window = depart < o.days
+            sid = int(opaque_ids(TRADE_SHIPMENTS, len(o.ship["shipment_id"]))) if in_window else -1
+            o._pay(d1, acct, int(bz.usd_account[m]), cost, None, -1, txn="trade_payment")
+            o._pay(arrive + int(rng.integers(0, 20)), int(bz.usd_account[imp]), acct, sale, None, -1,
+                   txn="trade_payment", shipment=sid)
+            if in_window:
+                o._shipment(sid, p, int(bz.party_id[imp]), g, qty, sale, "sea", "CN",
+                            _PLACE[_CN_ORIGIN[int(rng.integers(0, len(_CN_ORIGIN)))]],
+                            _PLACE["Port of Hong Kong"] if via_hk else None,
+                            _PLACE[_MX_PORTS[int(rng.integers(0, len(_MX_PORTS)))]], depart, arrive, False, None,
+                            None, d1)
+
+
 class _Orders:
     """Turns orders into legs, shipments, documents and ledger rows."""
 
@@ -178,6 +232,7 @@ class _Orders:
         self.cap = ctx.scenario.laundering.deposit_max_usd
         self.days = ctx.scenario.days
         self.legs = Legs()
+        self._order: np.ndarray | None = None
         self.ledger: dict[str, list] = {k: [] for k in (
             "case", "day", "cash", "lost", "goods", "kept", "hk_people", "hk_front", "discount", "margin", "pesos",
             "done_day", "shipment", "typology", "invoice")}
@@ -193,18 +248,25 @@ class _Orders:
         return float(self.ctx.convert(min(max(day, 0), self.days - 1), np.array([usd]), USD, cur)[0])
 
     def _cur(self, account: int) -> int:
-        return CUR[self.b.currency_of(account)]
+        if account in self.b.currency:
+            return CUR[self.b.currency_of(account)]
+        a = self.ctx.pop.accounts  # a legitimate account of the population (look-alikes)
+        if self._order is None:
+            self._order = np.argsort(a.account_id)
+        i = self._order[np.searchsorted(a.account_id, account, sorter=self._order)]
+        return CUR[str(a.currency[i])]
 
-    def _pay(self, day: int, src: int, dst: int, usd: float, typ: str, case: int, *, txn: str = "b2b_payment",
+    def _pay(self, day: int, src: int, dst: int, usd: float, typ: str | None, case: int, *, txn: str = "b2b_payment",
              channel: str = "WIRE", shipment: int = -1, sec: int | None = None) -> None:
         """A wire of ``usd`` dollars' worth from ``src`` (paid in its currency) to ``dst``; business
-        payments wait for a business day."""
+        payments wait for a business day. ``typ`` None: a legitimate payment."""
         if txn in ("b2b_payment", "trade_payment"):
             day = business_day(self.ctx.scenario.start_date, day)
         cp, cr = self._cur(src), self._cur(dst)
         sec = int(self.rng.integers(9 * _H, 17 * _H)) if sec is None else sec
         self.legs.add(day, sec, src, dst, self._conv(day, usd, cp), cp, self._conv(day, usd, cr), cr, CHAN[channel],
-                      TYPE[txn], shipment=shipment, typology=TYPOLOGY[typ], case=case)
+                      TYPE[txn], shipment=shipment, illicit=typ is not None,
+                      typology=-1 if typ is None else TYPOLOGY[typ], case=case)
 
     def _deposits(self, day: int, dst: int, usd: float, typ: str, case: int, city: int) -> None:
         """Cash deposits below the reporting threshold that add up to ``usd`` (whole dollars)."""
@@ -335,7 +397,7 @@ class _Orders:
 
     def _shipment(self, sid: int, exporter: int, importer: int, g: int, qty: float, value: float, mode: str,
                   origin: str, o_port: int | None, t_port: int | None, d_port: int, depart: int, arrive: int,
-                  contradict: bool, typ: str, case: int, d1: int) -> None:
+                  contradict: bool, typ: str | None, case: int | None, d1: int) -> None:
         rng, s = self.rng, self.ship
         fw = self.fwd.get(origin, np.empty(0, np.int64))
         chain = [int(fw[int(rng.integers(0, len(fw)))])] if len(fw) else []
@@ -401,10 +463,11 @@ class _Orders:
         })
         labels = pa.table({
             "shipment_id": pa.array(s["shipment_id"], pa.int64()),
-            "is_illicit": np.ones(n, bool),
+            "is_illicit": np.array([t is not None for t in s["typology"]], bool).reshape(n),
             "actual_hs_code": pa.array(hs, pa.string()),
             "typology": pa.DictionaryArray.from_arrays(
-                pa.array([vocab.TYPOLOGIES.index(t) for t in s["typology"]], pa.int8()), pa.array(vocab.TYPOLOGIES)),
+                pa.array([None if t is None else vocab.TYPOLOGIES.index(t) for t in s["typology"]], pa.int8()),
+                pa.array(vocab.TYPOLOGIES)),
             "case_id": pa.array(s["case"], pa.int64()),
         })
         d = self.docs
