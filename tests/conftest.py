@@ -45,3 +45,23 @@ def laundered_ds(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
     sc, _ = load_scenario("tiny")
     sc = sc.model_copy(update={"laundering": Laundering(cash_scale=0.003)})
     return open_dataset(simulate(sc, 7, tmp_path_factory.mktemp("laundered") / "ds").path)
+
+
+# The tiny world (with enough businesses for a veterinary clinic) over 100 days at ten times its
+# automatic laundering scale, with smaller trade orders: enough trade-based laundering orders
+# complete (paid, shipped, sold) to test on.
+TRADE_SCENARIO = """
+name: trade-laundering
+start_date: 2024-01-01
+days: 100
+population: {persons: 600, businesses: 200}
+laundering: {cash_scale: 0.003, trade: {order_usd: 20000}}
+output: {chunk_rows: 20000, rows_per_file: 50000}
+"""
+
+
+@pytest.fixture(scope="session")
+def trade_world(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    """Trade-based laundering and supplier payments on a world small enough for tests."""
+    sc = parse_scenario(TRADE_SCENARIO)
+    return open_dataset(simulate(sc, 7, tmp_path_factory.mktemp("trade") / "ds").path)

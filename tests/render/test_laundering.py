@@ -18,7 +18,8 @@ from counterflow.render.laundering.network import BULK, CMLN, FIELDS, OWN, Plan,
 from counterflow.render.pipeline import simulate
 from counterflow.render.population import build_population
 from counterflow.scenario import load_scenario, parse_scenario
-from counterflow.scenario.laundering import Laundering
+from counterflow.scenario.laundering import SCALE_PER_PERSON, Laundering
+from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
 
 SEED = 7  # the tiny fixture's seed: the trafficking twin's run is shared (memoised)
 LEG = """SELECT t.*, CAST(t.currency_paid AS VARCHAR) cur, CAST(l.typology AS VARCHAR) typ, l.case_id,
@@ -27,8 +28,10 @@ LEG = """SELECT t.*, CAST(t.currency_paid AS VARCHAR) cur, CAST(l.typology AS VA
 
 def _scenario():
     sc, _ = load_scenario("tiny")
-    # Ten times the tiny world's automatic scale, for enough pick-ups to test on.
-    return sc.model_copy(update={"laundering": Laundering(cash_scale=0.003)})
+    # Ten times the tiny world's automatic scale, for enough pick-ups to test on; the mirror alone
+    # (trade-based laundering and supplier payments have their own tests).
+    return sc.model_copy(update={"laundering": Laundering(cash_scale=0.003, trade=TradeLaundering(enabled=False),
+                                                          suppliers=SupplierPayments(enabled=False))})
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +246,8 @@ def test_knobs_are_checked_and_the_twin_can_be_switched_off(tmp_path: Path) -> N
         Laundering(fee_min=0.06, fee_max=0.05)
     with pytest.raises(pydantic.ValidationError):
         Laundering(brokerz=3)
-    assert Laundering().scale(10_000) == pytest.approx(0.005)
+    assert Laundering().scale(10_000) == pytest.approx(10_000 * SCALE_PER_PERSON)
+    assert Laundering().scale(10**8) == 1.0 and Laundering(cash_scale=0.2).scale(10_000) == 0.2
     sc = parse_scenario("name: no-laundering\ndays: 3\npopulation: {persons: 100, businesses: 40}\n"
                         "laundering: {enabled: false}")
     ds = open_dataset(simulate(sc, 1, tmp_path / "ds").path)

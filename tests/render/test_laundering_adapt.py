@@ -30,7 +30,7 @@ def _run(levers: list[dict], **knobs):  # noqa: ANN202
     sc = sc.model_copy(update={"laundering": Laundering(cash_scale=0.003, levers=levers, **knobs)})
     pop = build_population(sc, SEED)
     ctx = build_context(sc, SEED, pop)
-    ctx.cash_proceeds = _trafficking(sc, SEED, pop)["cash_proceeds"]
+    ctx.cash_proceeds = _trafficking(sc, SEED, pop)[0]["cash_proceeds"]
     plan = mirror.plan(ctx)
     rows, streams = TxnRows(), DayStreams(SEED)
     for i in range(sc.days):

@@ -42,6 +42,7 @@ ROLES = (
     "legitimate", "precursor_supplier", "chemical_broker", "freight_forwarder", "front_company",
     "importer", "cartel", "lab_operator", "smuggler", "distributor", "money_broker",
     "broker_courier", "mule", "funnel_account", "shell_company", "dollar_buyer", "peso_buyer",
+    "goods_supplier",
 )
 
 # The trafficking twin (schema 1.1).

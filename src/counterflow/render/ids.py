@@ -73,3 +73,6 @@ PERSONS, BUSINESSES, ACCOUNTS, SHIPMENTS, DOCUMENTS = 1, 2, 3, 4, 5
 TWIN_PARTIES, TWIN_ACCOUNTS, TWIN_SHIPMENTS, TWIN_DOCUMENTS, SEIZURES = 6, 7, 8, 9, 10
 # The laundering twin's parties and accounts.
 LAUNDER_PARTIES, LAUNDER_ACCOUNTS = 11, 12
+# Trade-based laundering and the payments for precursors: parties, accounts, shipments, documents.
+TRADE_PARTIES, TRADE_ACCOUNTS = 13, 14
+TRADE_SHIPMENTS, TRADE_DOCUMENTS = 19, 20

@@ -29,7 +29,8 @@ from counterflow.render.calendar import Day, day
 from counterflow.render.economy import business, crossborder, household, spending, trade
 from counterflow.render.economy.context import Context, build_context
 from counterflow.render.ids import DayStreams
-from counterflow.render.laundering import mirror
+from counterflow.render.laundering import mirror, suppliers
+from counterflow.render.laundering import trade as trade_laundering
 from counterflow.render.laundering.network import relabel_mules
 from counterflow.render.population import Population, build_population
 from counterflow.render.trafficking import build_parties, build_trade
@@ -58,6 +59,8 @@ GENERATORS: dict[str, Generator] = {
     "crypto": crossborder.crypto,
     "trade": trade.payments,
     "laundering": mirror.generate,
+    "laundering_trade": trade_laundering.generate,
+    "laundering_suppliers": suppliers.generate,
 }
 
 # progress(stage, done, total): the CLI turns it into a progress bar.
@@ -99,7 +102,7 @@ def simulate(
         plan = ctx.prepared("trade", trade.plan_trade)
         report("population", 1, 1)
         report("trafficking", 0, 1)
-        illicit = _trafficking(scenario, seed, pop)
+        illicit, records = _trafficking(scenario, seed, pop)
         parties.write(illicit["parties"])
         legit_labels = tables.party_labels_table(party_ids)
         if scenario.trafficking.enabled and scenario.laundering.enabled:
@@ -111,6 +114,17 @@ def simulate(
             legit_labels = relabel_mules(legit_labels, lp)
             for name, table in (("party_labels", lp.labels), ("accounts", lp.accounts)):
                 illicit[name] = pa.concat_tables([illicit[name], _conform(name, table)])
+            # Trade-based laundering brings its fronts, suppliers, shipments and documents.
+            if scenario.laundering.trade.enabled:
+                tp = trade_laundering.plan(ctx)
+                _join(parties, illicit, {"parties": tp.parties, "party_labels": tp.labels, "accounts": tp.accounts,
+                                         "shipments": tp.shipments, "shipment_labels": tp.shipment_labels,
+                                         "trade_documents": tp.documents})
+        if scenario.laundering.suppliers.enabled:
+            # Payments for the twin's precursors (when it runs) and their legitimate look-alikes.
+            ctx.cache["twin_records"] = records
+            sp = suppliers.plan(ctx)
+            _join(parties, illicit, {"parties": sp.parties, "party_labels": sp.labels, "accounts": sp.accounts})
         legit = {
             "party_labels": legit_labels,
             "accounts": tables.accounts_table(pop, seed),
@@ -140,6 +154,13 @@ def simulate(
     return SimulationResult(path, n_txn, seconds, manifest, c1 - c0, c2 - c1)
 
 
+def _join(parties, illicit: dict[str, pa.Table], new: dict[str, pa.Table]) -> None:  # noqa: ANN001 - a part writer
+    """Write new parties and append the other new tables to the illicit side's."""
+    parties.write(_conform("parties", new.pop("parties")))
+    for name, table in new.items():
+        illicit[name] = pa.concat_tables([illicit[name], _conform(name, table)])
+
+
 def _conform(name: str, table: pa.Table) -> pa.Table:
     schema = sch.table(name).arrow_schema()
     return table.select(schema.names).cast(schema)
@@ -151,13 +172,15 @@ def _twin_run(trafficking_json: str, end: dt.date, seed: int) -> TwinResult:
     return run_twin(Trafficking.model_validate_json(trafficking_json), end, seed)
 
 
-def _trafficking(scenario: Scenario, seed: int, pop: Population) -> dict[str, pa.Table]:
-    """The illicit side's tables (empty when the twin is off), each conformed to the schema."""
+def _trafficking(scenario: Scenario, seed: int,
+                 pop: Population) -> tuple[dict[str, pa.Table], suppliers.TwinRecords | None]:
+    """The illicit side's tables (empty when the twin is off), each conformed to the schema, and the
+    twin's records the laundering twin pays for (None when the twin is off)."""
     names = ("parties", "party_labels", "accounts", "shipments", "shipment_labels", "trade_documents",
              "seizures", "seizure_labels", "flows", "cash_proceeds")
     tr = scenario.trafficking
     if not tr.enabled:
-        return {n: sch.table(n).arrow_schema().empty_table() for n in names}
+        return {n: sch.table(n).arrow_schema().empty_table() for n in names}, None
     result = _twin_run(tr.model_dump_json(), scenario.end_date, seed)
     start, end = scenario.start_date, scenario.end_date
     ip = build_parties(result, pop, seed, start)
@@ -170,7 +193,7 @@ def _trafficking(scenario: Scenario, seed: int, pop: Population) -> dict[str, pa
         "flows": twin_tables.flows_table(result, start, end),
         "cash_proceeds": twin_tables.cash_table(result, start, end),
     }
-    return {n: _conform(n, t) for n, t in out.items()}
+    return {n: _conform(n, t) for n, t in out.items()}, suppliers.TwinRecords(result, ip, tt)
 
 
 def _transactions(ctx: Context, w: DatasetWriter, report: Progress) -> int:

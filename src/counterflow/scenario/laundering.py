@@ -7,7 +7,7 @@ default, so a scenario without the section runs the baseline.
 Scale. The trafficking twin models the whole US market (tens of millions of dollars of street
 cash a day) while a dataset's banks serve a few thousand customers. ``cash_scale`` is the share of
 the laundered cash that passes through the dataset's banks; left unset it is
-``population.persons * 5e-7`` (capped at 1): the banks see cash in proportion to their customers,
+``population.persons * 4e-7`` (capped at 1): the banks see cash in proportion to their customers,
 and illicit rows stay a small fraction of all transactions (about 0.5% on the default scenario),
 as in real bank data.
 
@@ -24,9 +24,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
+
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
 BankCountry = Literal["US", "MX", "CN", "HK", "CA", "IN"]
-SCALE_PER_PERSON = 5e-7
+SCALE_PER_PERSON = 4e-7
 
 
 class _Strict(BaseModel):
@@ -134,6 +136,9 @@ class Laundering(_Strict):
     # Days between a pick-up and the later legs it funds (wires south, spends, card purchases).
     lag_days_max: int = Field(10, ge=1, le=120)
     levers: list[Lever] = Field(default_factory=list)
+    # Trade-based laundering and the payments for precursors (see laundering_trade.py).
+    trade: TradeLaundering = TradeLaundering()
+    suppliers: SupplierPayments = SupplierPayments()
 
     @model_validator(mode="after")
     def _ranges(self) -> Laundering:

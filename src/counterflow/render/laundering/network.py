@@ -216,24 +216,10 @@ def _pickups(ctx, net_case: np.ndarray, rng: np.random.Generator) -> Pickups:  #
     city = t["city_id"].to_numpy()[keep].astype(np.int64)
     case = case[keep]
     usd = t["amount_usd"].to_numpy()[keep] * share[keep] * lc.scale(sc.population.persons)
-    order = np.lexsort((day, city, case))
-    day, city, case, usd = day[order], city[order], case[order], usd[order]
-    key = case * 100_000 + city
-    first = np.r_[True, key[1:] != key[:-1]]
-    grp = np.cumsum(first) - 1
-    cum = np.cumsum(usd)
-    cum -= np.repeat(cum[first] - usd[first], np.bincount(grp))  # running stash within each group
-    size = lc.pickup_usd * rng.uniform(0.7, 1.3, grp[-1] + 1 if len(grp) else 0)
-    n_cut = np.floor(cum / size[grp])
-    prev = np.where(first, 0.0, np.r_[0.0, n_cut[:-1]])
-    at = np.flatnonzero(n_cut > prev)
-    if len(at) == 0:
+    day, city, pc, cash = cut_stash(day, city, case, usd, lc.pickup_usd, rng)
+    n = len(day)
+    if n == 0:
         return _no_pickups()
-    total = np.round(cum[at])
-    new_grp = np.r_[True, grp[at][1:] != grp[at][:-1]]
-    cash = np.where(new_grp, total, total - np.r_[0.0, total[:-1]])
-    n = len(at)
-    pc = case[at]
     broker = np.isin(pc, broker_cases)
     bulk_p = lc.bulk_share / max(lc.cmln_share + lc.bulk_share, 1e-12)
     channel = np.where(broker, np.where(rng.random(n) < bulk_p, BULK, CMLN), OWN).astype(np.int8)
@@ -249,7 +235,7 @@ def _pickups(ctx, net_case: np.ndarray, rng: np.random.Generator) -> Pickups:  #
     path = np.where(u < lc.pass_through_share, PASS, np.where(u < lc.pass_through_share + lc.card_payoff_share,
                                                              CARD, WIRE)).astype(np.int8)
     p = _no_pickups()
-    p.day, p.city, p.case, p.network, p.cash = day[at], city[at].astype(np.int32), pc, network, cash
+    p.day, p.city, p.case, p.network, p.cash = day, city.astype(np.int32), pc, network, cash
     p.lost = rng.random(n) < lc.loss_rate
     p.fee = np.where(broker, rng.uniform(lc.fee_min, lc.fee_max, n), 0.0)
     p.mule = (rng.random(n) < lc.mule_share) & broker
@@ -260,6 +246,29 @@ def _pickups(ctx, net_case: np.ndarray, rng: np.random.Generator) -> Pickups:  #
     for f in FIELDS:
         setattr(p, f, getattr(p, f)[o])
     return p
+
+
+def cut_stash(day: np.ndarray, city: np.ndarray, case: np.ndarray, usd: np.ndarray, size_usd: float,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each (case, city) stream of daily cash into hand-overs where the running stash crosses a
+    multiple of about ``size_usd`` (±30% per stream). Returns (day, city, case, cash) of the
+    hand-overs, ordered by case, city and day; cash is in whole dollars and the hand-overs of a
+    stream add up to its stash (rounded) at its last crossing."""
+    order = np.lexsort((day, city, case))
+    day, city, case, usd = day[order], city[order], case[order], usd[order]
+    key = case * 100_000 + city
+    first = np.r_[True, key[1:] != key[:-1]]
+    grp = np.cumsum(first) - 1
+    cum = np.cumsum(usd)
+    cum -= np.repeat(cum[first] - usd[first], np.bincount(grp))  # running stash within each group
+    size = size_usd * rng.uniform(0.7, 1.3, grp[-1] + 1 if len(grp) else 0)
+    n_cut = np.floor(cum / size[grp])
+    prev = np.where(first, 0.0, np.r_[0.0, n_cut[:-1]])
+    at = np.flatnonzero(n_cut > prev)
+    total = np.round(cum[at])
+    new_grp = np.r_[True, grp[at][1:] != grp[at][:-1]]
+    cash = np.where(new_grp, total, total - np.r_[0.0, total[:-1]])
+    return day[at], city[at], case[at], cash
 
 
 def _no_pickups() -> Pickups:
