@@ -15,8 +15,9 @@ from counterflow.dataset.reader import Dataset
 
 
 def _leg(txn_id, src_party, dst_party, *, src_role="money_broker", dst_role="money_broker", usd=100.0,
-         txn_type="p2p", cur="USD", amount=None):
-    return {"txn_id": txn_id, "src_account": None if src_party is None else src_party * 10,
+         txn_type="p2p", cur="USD", amount=None, dst_typ="C2"):
+    return {"dst_party_typology": dst_typ, "txn_id": txn_id,
+            "src_account": None if src_party is None else src_party * 10,
             "dst_account": dst_party * 10, "src_party": src_party, "dst_party": dst_party, "src_role": src_role,
             "dst_role": dst_role, "usd": usd, "txn_type": txn_type, "cur": cur,
             "amount_paid": usd if amount is None else amount}
@@ -45,9 +46,11 @@ def test_ledger_fee_is_broker_cash_minus_payout() -> None:
             # Bulk cash banked by the cartel's own depositor: placed, delivered, not the broker's.
             _leg(4, None, 101, src_role="cash", dst_role="cartel", usd=5_000, txn_type="cash_deposit"),
             # The cartel paying its own worker is not a delivery.
-            _leg(5, 100, 102, src_role="cartel", dst_role="cartel", usd=700)]
+            _leg(5, 100, 102, src_role="cartel", dst_role="cartel", usd=700),
+            # A trade front's third party (a mule of trade-based laundering): placed, not the broker's.
+            _leg(6, None, 7, src_role="cash", dst_role="mule", usd=2_000, txn_type="cash_deposit", dst_typ="T5")]
     led = _ledger(legs)
-    assert led["cash_placed_usd"] == 15_000
+    assert led["cash_placed_usd"] == 17_000
     assert led["delivered_to_cartel_usd"] == 14_700
     assert led["broker_cash_usd"] == 10_000 and led["broker_payout_mxn"] == 166_000
     assert led["broker_fee_usd"] == pytest.approx(300)

@@ -49,6 +49,7 @@ SELECT t.txn_id, t.ts, t.src_account, t.dst_account, sa.party_id src_party, da.p
        CAST(l.typology AS VARCHAR) typology, l.case_id, {_usd()} usd,
        coalesce(CAST(sl.role AS VARCHAR), CASE WHEN t.src_account IS NULL THEN 'cash' ELSE 'unknown' END) src_role,
        coalesce(CAST(dl.role AS VARCHAR), CASE WHEN t.dst_account IS NULL THEN 'cash' ELSE 'unknown' END) dst_role,
+       CAST(dl.typology AS VARCHAR) dst_party_typology,
        sp.name src_name, dp.name dst_name, sb.country src_country, db.country dst_country
 FROM transactions t JOIN transaction_labels l USING (txn_id)
 LEFT JOIN accounts sa ON sa.account_id = t.src_account
@@ -66,7 +67,8 @@ WHERE l.is_illicit"""
 # Cash into an account; the broker path's placement (into mules' and couriers' accounts); what a
 # broker pays the cartel (pesos, or USDT after a USD cap) for it.
 _DEPOSIT = "txn_type = 'cash_deposit'"
-_BROKER_CASH = f"{_DEPOSIT} AND dst_role IN ('mule', 'broker_courier')"
+# (Mules of the broker path carry C2; trade-based laundering's third parties are mules too, T5.)
+_BROKER_CASH = f"{_DEPOSIT} AND (dst_role = 'broker_courier' OR dst_role = 'mule' AND dst_party_typology = 'C2')"
 _BROKER_PAYOUT = "src_role = 'money_broker' AND dst_role = 'cartel'"
 
 
@@ -198,8 +200,8 @@ def _walk(ds: Dataset, case_id: int, txn0: int, t0: dt.datetime) -> tuple[dt.dat
     lo = dt.datetime.combine(t0.date(), dt.time())
     hi = lo + dt.timedelta(days=TRACE_DAYS_AFTER + 1)
     cols = ("txn_id", "ts", "src_account", "dst_account", "src_party", "dst_party", "amount_paid", "cur",
-            "txn_type", "channel", "typology",
-            "usd", "src_role", "dst_role", "src_name", "dst_name", "src_country", "dst_country", "location_id")
+            "txn_type", "channel", "typology", "usd", "src_role", "dst_role", "dst_party_typology", "src_name",
+            "dst_name", "src_country", "dst_country", "location_id")
     rows = [dict(zip(cols, r)) for r in ds.fetchall(
         f"SELECT {', '.join(cols)} FROM ({_LEGS}) WHERE case_id = ? AND ts >= ? AND ts < ? ORDER BY ts, txn_id",
         [case_id, lo, hi])]
@@ -301,7 +303,8 @@ def _ledger(legs: list[dict]) -> dict[str, Any]:
         return sum(r[key] or 0.0 for r in rows)
 
     deposits = [r for r in legs if r["txn_type"] == "cash_deposit"]
-    b_cash = [r for r in deposits if r["dst_role"] in ("mule", "broker_courier")]
+    b_cash = [r for r in deposits if r["dst_role"] == "broker_courier"
+              or r["dst_role"] == "mule" and r["dst_party_typology"] == "C2"]
     payout = [r for r in legs if r["src_role"] == "money_broker" and r["dst_role"] == "cartel"]
     delivered = [r for r in legs if r["dst_role"] == "cartel" and r["src_role"] != "cartel"]
     return {"cash_placed_usd": _r(total(deposits)), "delivered_to_cartel_usd": _r(total(delivered)),
