@@ -165,12 +165,34 @@ def test_students_get_tuition_before_semesters_and_monthly_money(year: Dataset) 
 
 def test_trade_documents_agree_and_payments_settle_shipments(year: Dataset) -> None:
     assert year.rows("shipments") > 20
-    # Honest papers agree (trade-based laundering's contradicting ones are tested with it).
-    disagree = year.fetchone("""
-        SELECT count(*) FROM trade_documents d JOIN shipments s USING (shipment_id) JOIN shipment_labels l
-        USING (shipment_id) WHERE NOT l.is_illicit
-        AND (d.hs_code <> s.hs_code OR d.quantity <> s.quantity OR d.declared_value <> s.declared_value)""")[0]
-    assert disagree == 0
+    # Honest papers agree on the goods; they differ only as honest ones do (trade-based
+    # laundering's contradicting papers are tested with it): a short-shipped load counts less on
+    # the bill of lading and customs declaration, and customs outside the US values CIF.
+    docs = """SELECT s.*, d.doc_type, d.hs_code d_hs, d.quantity d_qty, d.declared_value d_value,
+                     bl.quantity bl_qty FROM trade_documents d JOIN shipments s USING (shipment_id)
+              JOIN shipment_labels l USING (shipment_id)
+              LEFT JOIN trade_documents bl ON bl.shipment_id = s.shipment_id AND bl.doc_type = 'bill_of_lading'
+              WHERE NOT l.is_illicit"""
+    bad = year.fetchone(f"""SELECT
+        count(*) FILTER (WHERE d_hs <> hs_code),
+        count(*) FILTER (WHERE doc_type = 'invoice' AND (d_qty <> quantity OR d_value <> declared_value)),
+        count(*) FILTER (WHERE doc_type = 'bill_of_lading' AND (d_value <> declared_value
+                                                               OR d_qty > quantity OR d_qty < 0.89 * quantity)),
+        count(*) FILTER (WHERE doc_type = 'customs_declaration' AND bl_qty IS NOT NULL AND d_qty <> bl_qty)
+        FROM ({docs})""")
+    assert bad == (0, 0, 0, 0)
+    short, n_bl = year.fetchone(f"""SELECT count(*) FILTER (WHERE d_qty < quantity), count(*) FROM ({docs})
+                                    WHERE doc_type = 'bill_of_lading'""")
+    assert 0 < short < 0.08 * n_bl  # SHORT_SHIPPED = 3%
+    # CIF: customs value over the invoice value of the quantity declared, by destination and mode.
+    cif = year.fetchall(f"""SELECT dest_country, mode, min(r), max(r), count(*) FROM (
+        SELECT dest_country, CAST(mode AS VARCHAR) mode, d_value / (declared_value * d_qty / quantity) - 1 r
+        FROM ({docs}) WHERE doc_type = 'customs_declaration') GROUP BY 1, 2""")
+    bands = {"road": (0.01, 0.03), "sea": (0.04, 0.09), "air": (0.08, 0.15)}
+    assert {c for c, *_ in cif} == {"US", "MX"}
+    for country, mode, lo, hi, n in cif:
+        want = (0.0, 0.0) if country == "US" else bands[mode]
+        assert want[0] - 1e-3 <= lo <= hi <= want[1] + 1e-3, (country, mode, lo, hi, n)
     order = year.fetchone("""
         SELECT count(*) FROM shipments s
         JOIN trade_documents i ON i.shipment_id = s.shipment_id AND i.doc_type = 'invoice'
@@ -218,3 +240,42 @@ def test_legitimate_rows_are_labeled_legitimate_and_illicit_rows_carry_roles(yea
            OR (l.is_illicit AND l.actual_hs_code = s.hs_code AND s.exporter_id IN
                (SELECT party_id FROM party_labels WHERE CAST(role AS VARCHAR) = 'precursor_supplier'))""")[0]
     assert bad == 0
+
+
+def test_honest_look_alikes_of_trade_and_shell_signals(year: Dataset) -> None:
+    from counterflow.render.economy.context import build_context
+    from counterflow.render.economy.trade import OFF_LINE, OFF_PRICE, plan_trade
+    from counterflow.render.population import build_population
+    from counterflow.scenario import parse_scenario
+    from counterflow.world.goods import GOODS, SECTOR_OF_INDUSTRY
+
+    # A larger trade plan (no transactions) for shares that a few hundred shipments cannot show.
+    sc = parse_scenario("name: trade\ndays: 365\npopulation: {persons: 1000, businesses: 3000}")
+    ctx = build_context(sc, 5, build_population(sc, 5))
+    ship = plan_trade(ctx).shipments
+    # Lots far from the usual price (closeouts below, premium lots above): beyond two price
+    # spreads, on both sides, about OFF_PRICE of them.
+    sigma = {g.hs_code: g.price_sigma for g in GOODS}
+    price = {g.hs_code: g.price_usd for g in GOODS}
+    hs = ship["hs_code"].to_pylist()
+    unit = np.array(ship["declared_value"].to_pylist()) / np.array(ship["quantity"].to_pylist())
+    z = np.array([np.log(u / price[h]) / sigma[h] for h, u in zip(hs, unit)])
+    assert len(z) > 2000
+    assert (z > 2).sum() >= 3 and (z < -2).sum() >= 3
+    assert 0.3 * OFF_PRICE < (np.abs(z) > 2).mean() < 1.5 * OFF_PRICE
+    # Orders outside the importer's usual line of goods, about OFF_LINE of them.
+    sector = {g.hs_code: g.sector for g in GOODS}
+    industry = dict(zip(ctx.pop.businesses.party_id.tolist(), ctx.pop.businesses.industry.tolist()))
+    from counterflow.world.industries import INDUSTRIES
+
+    off = [sector[h] not in SECTOR_OF_INDUSTRY.get(INDUSTRIES[industry[i]].code, ())
+           for h, i in zip(hs, ship["importer_id"].to_pylist())]
+    assert 0.2 * OFF_LINE < np.mean(off) < 1.5 * OFF_LINE
+    # Honest firms registered at their city's business centre share an address, within one city.
+    shared = year.fetchall("""SELECT p.address, count(*), count(DISTINCT p.city_id) FROM parties p
+        JOIN party_labels l USING (party_id) WHERE p.kind = 'business' AND NOT l.is_illicit
+        GROUP BY 1 HAVING count(*) > 1""")
+    n_biz = year.fetchone("""SELECT count(*) FROM parties p JOIN party_labels l USING (party_id)
+                             WHERE p.kind = 'business' AND NOT l.is_illicit""")[0]
+    assert shared and all(cities == 1 for _, _, cities in shared)
+    assert sum(n for _, n, _ in shared) < 0.1 * n_biz

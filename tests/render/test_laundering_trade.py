@@ -97,7 +97,7 @@ def test_money_is_conserved_per_order(trade_world: Dataset, tplan: trade.TradePl
         assert pesos[case] == pytest.approx(o["pesos"][done].sum(), rel=1e-6)
 
 
-def test_invoices_leave_the_price_band_only_when_misinvoiced(trade_world: Dataset, tplan: trade.TradePlan) -> None:
+def test_misinvoiced_lots_leave_the_price_band(trade_world: Dataset, tplan: trade.TradePlan) -> None:
     sigma = {g.hs_code: g.price_sigma for g in GOODS}
     typical = {g.hs_code: g.price_usd for g in GOODS}
 
@@ -113,21 +113,28 @@ def test_invoices_leave_the_price_band_only_when_misinvoiced(trade_world: Datase
             assert dev(hs, value, qty) < 2
         else:
             assert dev(hs, value, qty) > 2
+    # Honest lots leave the band too, but rarely (closeouts and premium lots, economy.trade.OFF_PRICE).
     legit = trade_world.fetchall("""SELECT hs_code, declared_value, quantity FROM shipments JOIN shipment_labels
                                     USING (shipment_id) WHERE NOT is_illicit""")
-    assert len(legit) > 20 and max(dev(*r) for r in legit) < 2
+    assert len(legit) > 20 and np.mean([dev(*r) > 2 for r in legit]) < 0.06
 
 
-def test_only_laundering_documents_contradict(trade_world: Dataset) -> None:
+def test_only_laundering_documents_contradict_beyond_honest_differences(trade_world: Dataset) -> None:
+    # Honest papers differ by a short shipment (2-10% fewer on the bill of lading) and the CIF
+    # uplift of Mexican customs (at most 15%), so honest quantities keep >= 0.9 of the largest and
+    # values >= 0.9 / 1.15; a T3 paper changes the goods, cuts the quantity to 50-80% or the
+    # customs value to a third to two thirds.
     rows = trade_world.fetchall("""SELECT d.shipment_id, CAST(l.typology AS VARCHAR), l.is_illicit,
-        count(DISTINCT d.quantity) > 1 OR count(DISTINCT d.declared_value) > 1 OR count(DISTINCT d.hs_code) > 1
+        count(DISTINCT d.hs_code) > 1 OR min(d.quantity) < 0.85 * max(d.quantity)
+        OR min(d.declared_value) < 0.7 * max(d.declared_value)
         FROM trade_documents d JOIN shipment_labels l USING (shipment_id) GROUP BY 1, 2, 3""")
     contradicting = [(t, i) for _, t, i, c in rows if c]
     assert len(contradicting) >= 3 and all(t == "T3" and i for t, i in contradicting)
-    # Legitimate papers all agree.
-    assert any(not i for _, _, i, _ in rows)
-
-
+    # Honest papers that differ at all exist (CIF customs values, short shipments).
+    differ = trade_world.fetchone("""SELECT count(*) FROM (SELECT shipment_id FROM trade_documents
+        JOIN shipment_labels l USING (shipment_id) WHERE NOT l.is_illicit GROUP BY 1
+        HAVING count(DISTINCT declared_value) > 1)""")[0]
+    assert differ > 0
 def test_goods_outside_the_line_and_routes_through_hong_kong(trade_world: Dataset) -> None:
     sector = {g.hs_code: g.sector for g in GOODS}
     line = dict(trade.IMPORTER_LINE)

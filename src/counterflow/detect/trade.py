@@ -9,7 +9,11 @@ departed, so a fact never comes from a paper that did not exist yet. Facts:
 - ``sector_mismatch``: 1 when the declared goods' sector is not one the trader's industry deals in
   (``world.goods.SECTOR_OF_INDUSTRY``; a trader outside that table deals in none) (T2);
 - ``contradictions``: how many of HS code, quantity and value disagree between the invoice, bill
-  of lading and customs declaration, plus one when the shipment was invoiced more than once (T3);
+  of lading and customs declaration, plus one when the shipment was invoiced more than once (T3).
+  A customs value agrees with the invoice when it lies between the invoice's value of the declared
+  quantity and that plus the largest CIF uplift (freight and insurance, ``world.goods.CIF_UPLIFT``):
+  customs outside the US value imports CIF, so an honest Mexican declaration states more than the
+  invoice;
 - ``forwarders`` and ``transship``: length of the forwarder chain and whether the load was
   transshipped (T4).
 """
@@ -18,10 +22,12 @@ from __future__ import annotations
 
 from counterflow.dataset.fx import fallback_rates_sql
 from counterflow.engine.pipeline import Pipeline
-from counterflow.world.goods import SECTOR_OF_INDUSTRY
+from counterflow.world.goods import CIF_UPLIFT, SECTOR_OF_INDUSTRY
 
 # Quantities and values within this relative difference agree (rounding, fx dates).
 TOLERANCE = 0.02
+# The most a customs value may exceed the invoice's (a CIF value), before tolerance.
+CIF_MAX = max(hi for _, hi in CIF_UPLIFT.values())
 
 
 def industry_sectors_sql() -> str:
@@ -48,8 +54,16 @@ SELECT key, sum(CASE WHEN doc_type = 'invoice' THEN 1 ELSE 0 END) AS n_invoices,
        avg(CASE WHEN doc_type = 'invoice' THEN quantity END) AS invoice_qty,
        CASE WHEN count(DISTINCT hs_code) > 1 THEN 1 ELSE 0 END AS hs_differs,
        CASE WHEN max(quantity) > (1 + {tol}) * min(quantity) THEN 1 ELSE 0 END AS qty_differs,
-       CASE WHEN max(value_usd) > (1 + {tol}) * min(value_usd) THEN 1 ELSE 0 END AS value_differs
-FROM {prefix}_docs GROUP BY key""")
+       -- The invoice against the bill of lading (equal values), and against the customs value of the
+       -- declared quantity (the invoice's up to its CIF uplift).
+       CASE WHEN max(CASE WHEN doc_type <> 'customs_declaration' THEN value_usd END)
+                 > (1 + {tol}) * min(CASE WHEN doc_type <> 'customs_declaration' THEN value_usd END)
+              OR max(cd_ratio) > (1 + {CIF_MAX} + {tol}) OR min(cd_ratio) < (1 - {tol})
+            THEN 1 ELSE 0 END AS value_differs
+FROM (SELECT *, CASE WHEN doc_type = 'customs_declaration' THEN value_usd / nullif(
+                    max(CASE WHEN doc_type = 'invoice' THEN value_usd / nullif(quantity, 0) END) OVER (PARTITION BY key)
+                    * quantity, 0) END AS cd_ratio
+      FROM {prefix}_docs) GROUP BY key""")
     p.add(f"{prefix}_facts", f"""
 SELECT s.key, s.shipment_id, s.trader_party, f.n_docs, f.n_invoices, f.invoice_hs, f.invoice_usd, f.invoice_qty,
        f.invoice_usd / f.invoice_qty / g.typical_unit_price_usd AS value_ratio,

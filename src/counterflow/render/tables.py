@@ -8,6 +8,7 @@ on how many chunks there are.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -24,6 +25,8 @@ from counterflow.world.goods import GOODS
 from counterflow.world.industries import INDUSTRIES, OCCUPATION_NAMES, business_names, tax_ids
 
 PARTY_CHUNK = 100_000
+# Share of businesses registered at their city's business centre (a shared address).
+SHARED_ADDRESS = 0.04
 
 
 def places_table() -> pa.Table:
@@ -172,6 +175,12 @@ def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
             tax[m] = tax_ids(code, list(name[m]), reg_year[m], rng)
             phone[m] = nm.phones(code, int(m.sum()), rng)
             address[m] = nm.street_addresses(code, int(m.sum()), rng)
+        # Some firms are registered at their city's business centre or registered agent: honest
+        # parties sharing an address (the look-alike of shell companies' shared addresses). A
+        # stream of its own, so the other strings do not change with it.
+        centre = rng_for(seed, "business-centres", k).random(n) < SHARED_ADDRESS
+        for i in np.flatnonzero(centre):
+            address[i] = _centre_address(seed, int(b.country[idx][i]), int(b.city[idx][i]))
         website = rng.random(n) < np.clip(0.45 + 0.1 * np.log(b.size[idx]), 0, 0.98)
         domains = [_domain(x) for x in name]
         email = [
@@ -207,6 +216,12 @@ def business_chunks(pop: Population, seed: int) -> Iterator[pa.Table]:
                 "state": city_state[b.city[idx]],
             }
         )
+
+
+@functools.lru_cache(maxsize=4096)
+def _centre_address(seed: int, country: int, city: int) -> str:
+    """The business-centre address of a city: the same string for every firm registered there."""
+    return nm.street_addresses(geo.COUNTRY_CODES[country], 1, rng_for(seed, "business-centre", city))[0]
 
 
 def _domain(name: str) -> str:

@@ -44,3 +44,17 @@ SECTOR_OF_INDUSTRY: dict[str, tuple[str, ...]] = {
     "424210": ("pharma",), "423690": ("electronics",), "334220": ("electronics",),
     "424350": ("apparel",),
 }
+
+# Customs outside the US value imports CIF: the invoice plus freight and insurance, which cost this
+# share of the goods' value by mode (assumption, in line with common freight-to-value ratios).
+# US customs values FOB (the invoice).
+CIF_UPLIFT: dict[str, tuple[float, float]] = {"road": (0.01, 0.03), "sea": (0.04, 0.09), "air": (0.08, 0.15),
+                                              "parcel": (0.08, 0.15)}
+
+
+def customs_uplift(mode: str, dest_country: str, u: float) -> float:
+    """Share added to the invoice value on a customs declaration; ``u`` is a uniform draw in [0, 1)."""
+    if dest_country == "US":
+        return 0.0
+    lo, hi = CIF_UPLIFT[mode]
+    return lo + (hi - lo) * u

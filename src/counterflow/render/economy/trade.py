@@ -4,7 +4,17 @@ Importers in Mexico and the US buy chemicals, pharmaceuticals, electronics and c
 makers and traders in China, Hong Kong and India (and Mexican importers buy US electronics).
 The whole horizon's trade is planned up front (shipments are few next to payments); payments
 are then emitted on their days: a 30% deposit at order, the balance after arrival.
-Documents agree with each other and with the goods, as honest ones do.
+
+Honest papers still disagree in the ways real ones do, so that no single trade-document rule
+separates laundering from commerce (the look-alikes of T1, T2 and T3):
+- customs outside the US value imports CIF (cost, insurance and freight), so a Mexican customs
+  declaration states the invoice plus 1-3% (road), 4-9% (sea) or 8-15% (air);
+- a few loads ship short: the bill of lading and customs declaration count 2-10% less than the
+  invoice (``SHORT_SHIPPED``);
+- a few lots sell far from the usual price: closeouts and samples below, premium lots above, 2.2 to
+  3.2 price spreads away (``OFF_PRICE``);
+- a few orders fall outside the importer's usual line of goods (``OFF_LINE``).
+Those draws come from a stream of their own, so the orders themselves do not change with them.
 """
 
 from __future__ import annotations
@@ -21,9 +31,12 @@ from counterflow.render.economy.context import COUNTRY_CUR, Context, weighted_pi
 from counterflow.render.ids import DOCUMENTS, SHIPMENTS, opaque_ids, rng_for
 from counterflow.render.population import IND_INDEX
 from counterflow.world import geography as geo
-from counterflow.world.goods import GOODS, SECTOR_OF_INDUSTRY
+from counterflow.world.goods import GOODS, SECTOR_OF_INDUSTRY, customs_uplift
 
 USD = CUR["USD"]
+SHORT_SHIPPED = 0.03
+OFF_PRICE = 0.02
+OFF_LINE = 0.03
 _SECTORS = ("chemical", "pharma", "electronics", "apparel", "equipment")
 # Mexican destination ports weighted after their share of container traffic (seeds: Manzanillo
 # and Lázaro Cárdenas dominate the Pacific, Veracruz the Gulf).
@@ -90,6 +103,7 @@ def _sectors_of(industry: np.ndarray) -> np.ndarray:
 def plan_trade(ctx: Context) -> TradePlan:
     sc = ctx.scenario
     rng = rng_for(ctx.seed, "trade-plan")
+    look = rng_for(ctx.seed, "trade-lookalikes")
     b = ctx.pop.businesses
     sectors = _sectors_of(b.industry)
     trades = sectors.any(axis=1)
@@ -126,7 +140,9 @@ def plan_trade(ctx: Context) -> TradePlan:
     }
     good_sector = np.array([_SECTORS.index(g.sector) for g in GOODS])
     for who, od in zip(buyer, order_day):
-        wanted = np.flatnonzero(sectors[who])
+        off_line, off_price = look.random() < OFF_LINE, look.random() < OFF_PRICE
+        spread = look.uniform(2.2, 3.2) * (1 if look.random() < 0.5 else -1)
+        wanted = np.flatnonzero(sectors[who]) if not off_line else np.arange(len(_SECTORS))
         sector = wanted[rng.integers(0, len(wanted))]
         pool = exporter_asia if country[who] == "US" or rng.random() < 0.85 else exporter_us
         cands = np.flatnonzero(pool & sectors[:, sector] & (b.country != b.country[who]))
@@ -138,6 +154,8 @@ def plan_trade(ctx: Context) -> TradePlan:
         good = GOODS[g]
         qty = max(1.0, float(np.round(good.lot_median * rng.lognormal(0, 0.6), 0)))
         price = good.price_usd * rng.lognormal(0, good.price_sigma / 2)
+        if off_price:  # a closeout or sample lot (below) or a premium one (above)
+            price *= float(np.exp(spread * good.price_sigma))
         o_c, d_c = country[seller], country[who]
         land = o_c == "US" and d_c == "MX"
         air = not land and good.sector == "pharma" and rng.random() < 0.25
@@ -173,10 +191,10 @@ def plan_trade(ctx: Context) -> TradePlan:
         cols["depart"].append(depart)
         cols["arrive"].append(depart + transit)
         cols["forwarders"].append(chain)
-    return _assemble(ctx, cols, rng)
+    return _assemble(ctx, cols, rng, look)
 
 
-def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> TradePlan:
+def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator, look: np.random.Generator) -> TradePlan:
     b = ctx.pop.businesses
     start = ctx.scenario.start_date
     n = len(cols["order"])
@@ -233,17 +251,24 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
     end = ctx.scenario.days - 1
     for i in range(n):
         g = goods[i]
+        qty, value = pick["qty"][i], pick["value"][i]
+        shipped = qty * look.uniform(0.90, 0.98) if look.random() < SHORT_SHIPPED else qty
+        shipped = max(1.0, float(np.round(shipped))) if g.unit == "unit" else round(shipped, 1)
+        cif = customs_uplift(pick["mode"][i], pick["dest_country"][i], look.random())
+        customs_value = round(value * shipped / qty * (1 + cif), 2)
         issued = [
-            ("invoice", max(pick["depart"][i] - 2, pick["order"][i]), exporter[i], "INV"),
+            ("invoice", max(pick["depart"][i] - 2, pick["order"][i]), exporter[i], "INV", qty, value),
             (
                 "bill_of_lading",
                 pick["depart"][i],
                 b.party_id[pick["forwarders"][i][0]] if pick["forwarders"][i] else exporter[i],
                 "BL",
+                shipped,
+                value,
             ),
-            ("customs_declaration", pick["arrive"][i], importer[i], "CD"),
+            ("customs_declaration", pick["arrive"][i], importer[i], "CD", shipped, customs_value),
         ]
-        for kind, day_i, issuer, prefix in issued:
+        for kind, day_i, issuer, prefix, doc_qty, doc_value in issued:
             if day_i > end:  # not issued yet when the data ends
                 continue
             docs["shipment_id"].append(int(sid[i]))
@@ -253,8 +278,8 @@ def _assemble(ctx: Context, cols: dict[str, list], rng: np.random.Generator) -> 
             docs["issuer_id"].append(int(issuer))
             docs["hs_code"].append(g.hs_code)
             docs["goods_description"].append(g.description)
-            docs["quantity"].append(pick["qty"][i])
-            docs["declared_value"].append(pick["value"][i])
+            docs["quantity"].append(doc_qty)
+            docs["declared_value"].append(doc_value)
             docs["currency"].append("USD")
     documents = pa.table({"document_id": opaque_ids(DOCUMENTS, np.arange(len(docs["shipment_id"]))), **docs})
 

@@ -41,7 +41,7 @@ from counterflow.render.laundering.network import MULE_OCCUPATIONS, ORG_CASE_BAS
 from counterflow.render.laundering.parties import PartyBuilder
 from counterflow.render.population import IND_INDEX
 from counterflow.world import geography as geo
-from counterflow.world.goods import GOODS
+from counterflow.world.goods import GOODS, customs_uplift
 
 USD, MXN = CUR["USD"], CUR["MXN"]
 _H = 3600
@@ -444,6 +444,8 @@ class _Orders:
         # T3: one document disagrees with the invoice on quantity, value or goods.
         what = int(rng.integers(0, 3)) if contradict else -1
         other = [i for i in _GOODS_OF[GOODS[g].sector] if i != g]
+        # Customs in Mexico values CIF, as for honest loads (world.goods.CIF_UPLIFT).
+        cif = customs_uplift(mode, "MX", rng.random())  # every load here goes to Mexico
         start = self.ctx.scenario.start_date
         for kind, day, issuer, prefix in (("invoice", max(depart - 2, d1), exporter, "INV"),
                                           ("bill_of_lading", depart, chain[0] if chain else exporter, "BL"),
@@ -451,6 +453,8 @@ class _Orders:
             if day >= self.days:
                 continue
             hs, q, v = GOODS[g].hs_code, qty, value
+            if kind == "customs_declaration":
+                v = round(value * (1 + cif), 2)
             if kind == "bill_of_lading" and what == 0:
                 q = float(np.round(qty * rng.uniform(0.5, 0.8)))
             elif kind == "customs_declaration" and what == 1:
