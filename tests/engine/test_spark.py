@@ -119,6 +119,24 @@ def test_engine_hooks_kernels_and_errors(session) -> None:  # type: ignore[no-un
     assert err.value.step == "b" and "nosuch" in err.value.sql and isinstance(err.value, CounterflowError)
 
 
+def test_shared_steps_are_computed_once_and_dropped(session) -> None:  # type: ignore[no-untyped-def]
+    eng = SparkEngine(session)
+    eng.register("t", pa.table({"x": pa.array(range(6), pa.int64())}))
+    p = (Pipeline("p").add("base", "SELECT x, x % 2 AS odd FROM t")
+         .add("evens", "SELECT x FROM base WHERE odd = 0").add("odds", "SELECT x FROM base WHERE odd = 1")
+         .add("pairs", "SELECT e.x AS e, o.x AS o FROM evens e JOIN odds o ON o.x = e.x + 1 ORDER BY e"))
+    assert eng.arrow(p).to_pylist() == [{"e": 0, "o": 1}, {"e": 2, "o": 3}, {"e": 4, "o": 5}]
+    assert "base" not in {t.name for t in eng.spark.catalog.listTables()}
+    one_query = SparkEngine(session, settings=SparkSettings(reuse_shared_steps=False))
+    one_query.register("t", pa.table({"x": pa.array(range(6), pa.int64())}))
+    assert one_query.arrow(p).equals(eng.arrow(p))
+    # A shared step that fails is named.
+    p.steps[0] = type(p.steps[0])("base", "SELECT x, nosuch AS odd FROM t")
+    with pytest.raises(EngineError) as err:
+        eng.arrow(p)
+    assert err.value.step == "base"
+
+
 def test_features_equal_duckdb_row_for_row(session, ds: Dataset) -> None:  # type: ignore[no-untyped-def]
     fb = FeatureBuilder(chunk_days=90).fit()
     ref = fb.transform(ds)

