@@ -19,7 +19,7 @@ from counterflow.dataset.reader import Dataset, open_dataset
 from counterflow.detect.api import detect
 from counterflow.detect.feature_steps import daily_hops
 from counterflow.detect.features import FeatureBuilder
-from counterflow.engine.duckdb import DuckDBEngine
+from counterflow.engine.duckdb import DuckDBEngine, connect
 from counterflow.engine.pipeline import EngineError, Pipeline
 from counterflow.engine.spark import SparkEngine, SparkSettings, plain_arrow
 from counterflow.errors import CounterflowError, InputError
@@ -117,6 +117,22 @@ def test_engine_hooks_kernels_and_errors(session) -> None:  # type: ignore[no-un
     with pytest.raises(EngineError) as err:
         eng.arrow(bad)
     assert err.value.step == "b" and "nosuch" in err.value.sql and isinstance(err.value, CounterflowError)
+
+
+def test_epoch_seconds_round_like_duckdb(session) -> None:  # type: ignore[no-untyped-def]
+    base = dt.datetime(2024, 3, 1, 9)
+    fractions = [0, 300_000, 500_000, 700_000, 1_500_000, 2_500_000, 999_999]
+    t = pa.table({"k": list(range(len(fractions))),
+                  "ts": pa.array([base + dt.timedelta(microseconds=f) for f in fractions], pa.timestamp("us"))})
+    out = {}
+    for eng in (DuckDBEngine(connect()), SparkEngine(session)):
+        eng.register("t", t)
+        sql = f"SELECT k, {eng.dialect.epoch_seconds('ts')} AS e FROM t ORDER BY k"
+        out[eng.dialect.name] = eng.arrow(Pipeline().add("e", sql)).column("e").to_pylist()
+    e0 = int(base.replace(tzinfo=dt.timezone.utc).timestamp())
+    # Half to even: .5 goes to 0, 1.5 and 2.5 to 2.
+    assert out["duckdb"] == [e0, e0, e0, e0 + 1, e0 + 2, e0 + 2, e0 + 1]
+    assert out["spark"] == out["duckdb"]
 
 
 def test_shared_steps_are_computed_once_and_dropped(session) -> None:  # type: ignore[no-untyped-def]
