@@ -86,7 +86,7 @@ def test_feature_pipeline_transpiles_to_spark() -> None:
     sql = spark.render(fb.pipeline(spark, lo, lo + dt.timedelta(days=1)).sql())
     # Spark refuses a DISTINCT aggregate over a window frame; plain grouped ones are fine.
     assert not re.search(r"COUNT\(DISTINCT[^()]*\)\s*OVER", sql, re.I)
-    assert "SIZE(COLLECT_SET(" in sql and "UNIX_TIMESTAMP(" in sql
+    assert "SIZE(COLLECT_SET(" in sql and "BROUND(UNIX_MICROS(t.ts) / 1000000.0, 0)" in sql
     for step in ("pg_paths", "pg_counts", "pf_shared", "pf", "tp_docs", "tp_facts"):  # the newer feature steps
         assert f"{step} AS (" in sql, step
     sqlglot.parse_one(sql, read="spark")  # valid Spark SQL

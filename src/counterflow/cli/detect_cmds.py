@@ -13,6 +13,16 @@ from rich.table import Table
 from counterflow.cli.output import console, emit_json
 from counterflow.errors import InputError
 
+_ENGINE_HELP = "Engine that runs the detection steps: duckdb (in-process, default) or spark (needs the spark extra)."
+
+
+def _engine(value: str) -> str:
+    from counterflow.engine.registry import ENGINE_NAMES
+
+    if value not in ENGINE_NAMES:
+        raise InputError(f"unknown engine {value!r}; choose one of {', '.join(ENGINE_NAMES)}", field="--engine")
+    return value
+
 
 def register(app: typer.Typer) -> None:
     app.command()(train)
@@ -36,6 +46,7 @@ def train(
         None, "--validate-until", help="Set the threshold on transactions from --until to this date."),
     model: Path = typer.Option(..., "--model", help="Model file to write (JSON)."),
     budget: float = typer.Option(0.005, "--budget", help="Alert budget: share of transactions flagged."),
+    engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
@@ -43,10 +54,11 @@ def train(
     from counterflow.detect.api import train as run
     from counterflow.detect.model import LightGBMScorer
 
+    engine = _engine(engine)
     t0 = time.perf_counter()
     with open_data(data) as ds:
         scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
-                     scorer=LightGBMScorer(alert_budget=budget))
+                     scorer=LightGBMScorer(alert_budget=budget), engine=engine)
     scorer.save(model)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
            "alert_budget": budget, "versions": scorer.versions_, "validation": getattr(scorer, "validation_", None),
@@ -69,6 +81,7 @@ def detect(
     budget_alerts: int | None = typer.Option(None, "--budget-alerts", min=0,
                                              help="Alert budget as a count: keep the N highest-ranked alerts."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing alerts."),
+    engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     show: int = typer.Option(10, "--show", help="Alerts to print."),
 ) -> None:
@@ -78,11 +91,12 @@ def detect(
     from counterflow.detect.api import open_data
     from counterflow.detect.model import LightGBMScorer
 
+    engine = _engine(engine)
     t0 = time.perf_counter()
     scorer = LightGBMScorer.load(model) if model is not None else None
     with open_data(data) as ds:
         alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"),
-                               cases=cases, budget_alerts=budget_alerts)
+                               cases=cases, budget_alerts=budget_alerts, engine=engine)
     write_alerts(alerts, evidence, out, overwrite=overwrite)
     rows = alerts.to_pylist()
     by_det: dict[str, int] = {}

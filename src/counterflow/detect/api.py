@@ -22,11 +22,11 @@ from counterflow.detect.alerts import MODEL_DETECTOR, build_alerts, limit_alerts
 from counterflow.detect.base import txn_base_sql
 from counterflow.detect.cases import group_cases
 from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detectors
-from counterflow.detect.detectors.base import evidence_select
+from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, evidence_select
 from counterflow.detect.features import FeatureBuilder
 from counterflow.detect.model import LightGBMScorer
-from counterflow.engine.duckdb import DuckDBEngine
-from counterflow.engine.pipeline import Pipeline
+from counterflow.engine.pipeline import Engine, Pipeline
+from counterflow.engine.registry import open_engine
 from counterflow.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -49,9 +49,9 @@ def open_data(path: str | Path) -> Iterator[Dataset]:
             yield ds
 
 
-def labels_for(ds: Dataset, txn_ids: pa.Array) -> np.ndarray:
+def labels_for(ds: Dataset, txn_ids: pa.Array, engine: Engine | None = None) -> np.ndarray:
     """Ground truth (is_illicit) for the given transactions, in their order."""
-    eng = DuckDBEngine(ds.con)
+    eng = engine or open_engine("duckdb", ds)
     eng.register("_cf_ids", pa.table({"txn_id": txn_ids, "k": pa.array(np.arange(len(txn_ids)))}))
     try:
         t = eng.arrow(Pipeline("labels").add("labels", """
@@ -63,28 +63,31 @@ LEFT JOIN transaction_labels l ON l.txn_id = i.txn_id ORDER BY i.k"""))
 
 
 def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
-          scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None) -> LightGBMScorer:
-    """Fit the learned score on rows before ``until``; threshold on [until, validate_until)."""
+          scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None,
+          engine: str = "duckdb") -> LightGBMScorer:
+    """Fit the learned score on rows before ``until``; threshold on [until, validate_until).
+    ``engine`` names the engine that computes the features (:mod:`counterflow.engine.registry`)."""
     builder = (builder or FeatureBuilder()).fit()
     scorer = scorer or LightGBMScorer()
-    X = builder.transform(ds, end=until)
+    eng = open_engine(engine, ds)
+    X = builder.transform(ds, end=until, engine=eng)
     if X.num_rows == 0:
         raise InputError(f"no transactions before {until:%Y-%m-%d} to train on", file=str(ds.path))
-    y = labels_for(ds, X.column("txn_id"))
+    y = labels_for(ds, X.column("txn_id"), eng)
     Xv = yv = None
     if validate_until is not None:
-        Xv = builder.transform(ds, start=until, end=validate_until)
-        yv = labels_for(ds, Xv.column("txn_id")) if Xv.num_rows else None
+        Xv = builder.transform(ds, start=until, end=validate_until, engine=eng)
+        yv = labels_for(ds, Xv.column("txn_id"), eng) if Xv.num_rows else None
         if Xv.num_rows == 0:
             Xv = None
     log.info("training on %d transactions (%d illicit)", len(y), int(y.sum()))
     return scorer.fit(X, y, feature_names=builder.feature_names_, X_valid=Xv, y_valid=yv)
 
 
-def model_evidence(ds: Dataset, scored: pa.Table, threshold: float) -> pa.Table:
+def model_evidence(ds: Dataset, scored: pa.Table, threshold: float, engine: Engine | None = None) -> pa.Table:
     """Evidence rows for the transactions scoring at or above ``threshold``."""
     flagged = scored.filter(pa.compute.greater_equal(scored.column("score"), threshold))
-    eng = DuckDBEngine(ds.con)
+    eng = engine or open_engine("duckdb", ds)
     eng.register("_cf_flagged", flagged.select(["txn_id", "score"]))
     cols = evidence_select(
         MODEL_DETECTOR, "", subject_account="coalesce(t.src_account, t.dst_account)", txn_id="t.txn_id",
@@ -97,17 +100,18 @@ def model_evidence(ds: Dataset, scored: pa.Table, threshold: float) -> pa.Table:
         return eng.arrow(Pipeline("model_evidence")
                          .add("txn", txn_base_sql(eng.dialect, lo or None, hi or None))
                          .add("evidence", f"SELECT {cols} FROM txn t JOIN _cf_flagged f ON f.txn_id = t.txn_id "
-                                          "ORDER BY subject_account, ts, txn_id"))
+                                          "ORDER BY subject_account, ts, txn_id")).cast(EVIDENCE_SCHEMA)
     finally:
         eng.drop("_cf_flagged")
 
 
 def score_transactions(ds: Dataset, scorer: LightGBMScorer, start: dt.datetime | None = None,
-                       end: dt.datetime | None = None, builder: FeatureBuilder | None = None) -> pa.Table:
+                       end: dt.datetime | None = None, builder: FeatureBuilder | None = None,
+                       engine: Engine | None = None) -> pa.Table:
     """(txn_id, ts, score) for every transaction in [start, end), computed chunk by chunk."""
     builder = builder or FeatureBuilder()
     parts = []
-    for chunk in builder.iter_chunks(ds, start, end):
+    for chunk in builder.iter_chunks(ds, start, end, engine):
         parts.append(pa.table({"txn_id": chunk.column("txn_id"), "ts": chunk.column("ts"),
                                "score": pa.array(scorer.decision_function(chunk) if chunk.num_rows else [],
                                                  pa.float64())}))
@@ -120,23 +124,25 @@ def score_transactions(ds: Dataset, scorer: LightGBMScorer, start: dt.datetime |
 def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datetime | None = None,
            end: dt.datetime | None = None, detectors: tuple[Detector, ...] = DEFAULT_DETECTORS,
            cases: bool = False, case_window_s: int = 7 * 86_400,
-           budget_alerts: int | None = None) -> tuple[pa.Table, pa.Table]:
+           budget_alerts: int | None = None, engine: str = "duckdb") -> tuple[pa.Table, pa.Table]:
     """Alerts and their evidence for [start, end). Without a scorer, the typology detectors alone
     (the built-in model); with one, its flagged transactions are evidence too. ``cases`` merges
     connected flagged accounts into one alert per case (:mod:`counterflow.detect.cases`);
-    ``budget_alerts`` keeps the highest-ranked alerts (or cases) only."""
+    ``budget_alerts`` keeps the highest-ranked alerts (or cases) only. ``engine`` names the engine
+    that runs the detectors and features (:mod:`counterflow.engine.registry`)."""
     lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
     if lo is None:
         raise InputError("the dataset has no transactions", file=str(ds.path))
     a = start or lo
     b = end or hi + dt.timedelta(seconds=1)
-    evidence = run_detectors(DuckDBEngine(ds.con), a, b, detectors)
+    eng = open_engine(engine, ds)
+    evidence = run_detectors(eng, a, b, detectors)
     scores: dict[int, float] = {}
     threshold = None
     if scorer is not None:
-        scored = score_transactions(ds, scorer, a, b)
+        scored = score_transactions(ds, scorer, a, b, engine=eng)
         threshold = scorer.threshold_
-        ev = model_evidence(ds, scored, threshold)
+        ev = model_evidence(ds, scored, threshold, eng)
         evidence = pa.concat_tables([evidence, ev.cast(evidence.schema)])
         flagged = scored.filter(pa.compute.greater_equal(scored.column("score"), threshold))
         scores = dict(zip(flagged.column("txn_id").to_pylist(), flagged.column("score").to_pylist()))

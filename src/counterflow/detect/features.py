@@ -40,8 +40,8 @@ from counterflow.detect.feature_steps import (
     daily_hops,
 )
 from counterflow.engine.dialects import Dialect
-from counterflow.engine.duckdb import DuckDBEngine
 from counterflow.engine.pipeline import Engine, Pipeline
+from counterflow.engine.registry import open_engine
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ class FeatureBuilder:
 
     def __init__(self, windows: tuple[Window, ...] = DEFAULT_WINDOWS, cycle_window_s: int = 7 * 86_400,
                  max_cycle_len: int = DEFAULT_MAX_LEN, chunk_days: int = 30, pattern_window_s: int = 86_400,
-                 listed: pa.Table | None = None, hop_days: int = 30, debug: bool = False) -> None:
+                 listed: pa.Table | None = None, hop_days: int = 30, debug: bool = False,
+                 engine: str = "duckdb") -> None:
         self.windows = windows
         self.cycle_window_s = cycle_window_s
         self.max_cycle_len = max_cycle_len
@@ -112,13 +113,14 @@ class FeatureBuilder:
         self.listed = listed  # party_id of listed or known-bad parties; None leaves the hop features null
         self.hop_days = hop_days
         self.debug = debug
+        self.engine = engine  # which engine runs the steps when the caller passes none (engine.registry)
 
     # -- scikit-learn contract --------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict:
         return {"windows": self.windows, "cycle_window_s": self.cycle_window_s,
                 "max_cycle_len": self.max_cycle_len, "chunk_days": self.chunk_days,
                 "pattern_window_s": self.pattern_window_s, "listed": self.listed, "hop_days": self.hop_days,
-                "debug": self.debug}
+                "debug": self.debug, "engine": self.engine}
 
     def fit(self, ds: Dataset | None = None, y: object = None) -> FeatureBuilder:
         self.feature_names_ = self.feature_names()
@@ -137,17 +139,19 @@ class FeatureBuilder:
     def lookback_s(self) -> int:
         return max([w.seconds for w in self.windows] + [self.cycle_window_s, self.pattern_window_s])
 
-    def transform(self, ds: Dataset, start: dt.datetime | None = None, end: dt.datetime | None = None) -> pa.Table:
+    def transform(self, ds: Dataset, start: dt.datetime | None = None, end: dt.datetime | None = None,
+                  engine: Engine | None = None) -> pa.Table:
         """Features of the transactions with ``start <= ts < end``, in transaction order."""
-        parts = list(self.iter_chunks(ds, start, end))
+        engine = engine or open_engine(self.engine, ds, debug=self.debug)
+        parts = list(self.iter_chunks(ds, start, end, engine))
         if not parts:
-            return self._empty(ds)
+            return self._empty(ds, engine)
         return pa.concat_tables(parts)
 
     def iter_chunks(self, ds: Dataset, start: dt.datetime | None = None,
-                    end: dt.datetime | None = None) -> Iterator[pa.Table]:
+                    end: dt.datetime | None = None, engine: Engine | None = None) -> Iterator[pa.Table]:
         """One Arrow table per time chunk (bounded memory for long ranges)."""
-        engine = DuckDBEngine(ds.con, debug=self.debug)
+        engine = engine or open_engine(self.engine, ds, debug=self.debug)
         lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
         if lo is None:
             return
@@ -159,10 +163,10 @@ class FeatureBuilder:
             yield self.chunk(engine, a, b)
             a = b
 
-    def _empty(self, ds: Dataset) -> pa.Table:
+    def _empty(self, ds: Dataset, engine: Engine) -> pa.Table:
         t = ds.fetchall("SELECT max(ts) FROM transactions")[0][0] or dt.datetime(2000, 1, 1)
         far = t + dt.timedelta(days=1)
-        return self.chunk(DuckDBEngine(ds.con), far, far + dt.timedelta(seconds=1))
+        return self.chunk(engine, far, far + dt.timedelta(seconds=1))
 
     # -- SQL ----------------------------------------------------------------------------------
     def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles",

@@ -55,7 +55,11 @@ class SparkDialect(Dialect):
     name = "spark"
     sqlglot_name = "spark"
 
-    # epoch_seconds is inherited: sqlglot, reading DuckDB's epoch(), writes UNIX_TIMESTAMP.
+    def epoch_seconds(self, ts: str) -> str:
+        # DuckDB's epoch() is fractional and its cast to BIGINT rounds half to even; Spark's
+        # UNIX_TIMESTAMP, which sqlglot would write, truncates. bround on the exact decimal of the
+        # microseconds rounds the same way, so a sub-second time falls in the same window.
+        return f"CAST(bround(unix_micros({ts}) / 1000000.0, 0) AS BIGINT)"
 
     def count_distinct_over(self, expr: str, window: str) -> str:
         # Spark rejects DISTINCT in window aggregates; the size of the frame's set is the same number.

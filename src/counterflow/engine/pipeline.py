@@ -8,7 +8,9 @@ table and logged with its row count and SQL, which is how a wrong intermediate r
 :class:`Engine` owns what does not depend on the engine: rendering through the dialect, error
 wrapping (an :class:`EngineError` names the failing step and carries its SQL), debug runs, and
 kernels (graph work SQL does badly, like temporal cycles, done in NumPy/Numba over an input the
-engine computes and registered back as a table that later steps read). Engines fill four hooks.
+engine computes and registered back as a table that later steps read). Engines fill the hooks:
+run a statement, a query to Arrow (whole or in batches), register Arrow as a table, drop one, and
+optionally store a query's result (a temporary table where the engine has them).
 """
 
 from __future__ import annotations
@@ -115,6 +117,10 @@ class Engine:
     def _drop(self, name: str) -> None:
         raise NotImplementedError
 
+    def _store(self, table: str, sql: str) -> None:
+        """Store a query's result as a table later queries read by name."""
+        self._execute(self._create(table, sql))
+
     # -- engine-independent -----------------------------------------------------------------
     def render(self, pipeline: Pipeline) -> str:
         return self.dialect.render(pipeline.sql())
@@ -132,11 +138,11 @@ class Engine:
     def materialize(self, pipeline: Pipeline, table: str) -> None:
         """Store the pipeline's result as a table later pipelines read by name."""
         if self.debug:
-            self._debug_run(pipeline, lambda sql: self._execute(self._create(table, sql)))
+            self._debug_run(pipeline, lambda sql: self._store(table, sql))
             return
         sql = self.render(pipeline)
         try:
-            self._execute(self._create(table, sql))
+            self._store(table, sql)
         except Exception as exc:
             raise self._locate(pipeline, exc) from exc
 
@@ -186,7 +192,7 @@ class Engine:
                     if i == len(pipeline.steps) - 1:
                         result = final(sql)
                     else:
-                        self._execute(self._create(step.name, sql))
+                        self._store(step.name, sql)
                         made.append(step.name)
                         rows = self._arrow(f"SELECT count(*) AS n FROM {step.name}").column(0)[0].as_py()
                         log.info("step %s.%s: %d rows in %.3f s\n%s", pipeline.name, step.name, rows,
@@ -208,7 +214,7 @@ class Engine:
         # whose computation fails.
         for i, step in enumerate(pipeline.steps):
             try:
-                self._execute(self._create("_cf_probe", self.dialect.render(pipeline.sql(upto=i))))
+                self._store("_cf_probe", self.dialect.render(pipeline.sql(upto=i)))
             except Exception as probe:
                 return EngineError(step.name, self.dialect.render(step.sql), probe)
             finally:
