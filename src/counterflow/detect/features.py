@@ -39,35 +39,13 @@ from counterflow.detect.feature_steps import (
     add_payment_trade_steps,
     daily_hops,
 )
+from counterflow.detect.windows import ACCOUNT_AGGS, window_kernel
 from counterflow.engine.dialects import Dialect
 from counterflow.engine.duckdb import DuckDBEngine
 from counterflow.engine.pipeline import Engine, Pipeline
 
 log = logging.getLogger(__name__)
 
-# Aggregates of an account's legs (one leg per side of a transaction) in a window; ``{cd}`` is
-# the dialect's distinct count over the window, ``{w}`` the window.
-_ACCOUNT_AGGS: tuple[tuple[str, str], ...] = (
-    ("n_in", "sum(inbound) OVER ({w})"),
-    ("n_out", "sum(1 - inbound) OVER ({w})"),
-    ("usd_in", "sum(amount_usd * inbound) OVER ({w})"),
-    ("usd_out", "sum(amount_usd * (1 - inbound)) OVER ({w})"),
-    ("deg_in", "{cd:cp_in}"),
-    ("deg_out", "{cd:cp_out}"),
-    ("n_cp", "{cd:cp}"),
-    ("n_currency", "{cd:currency}"),
-    ("amt_mean", "avg(amount_usd) OVER ({w})"),
-    ("amt_std", "coalesce(stddev_samp(amount_usd) OVER ({w}), 0)"),
-    ("amt_max", "max(amount_usd) OVER ({w})"),
-    ("gap_mean", "avg(gap) OVER ({w})"),
-    ("gap_min", "min(gap) OVER ({w})"),
-    ("cash_share", "avg(is_cash) OVER ({w})"),
-    ("xborder_share", "avg(cross_border) OVER ({w})"),
-    ("xborder_usd_in", "sum(amount_usd * inbound * cross_border) OVER ({w})"),
-    ("xcurrency_share", "avg(cross_currency) OVER ({w})"),
-    ("round_share", "avg(is_round) OVER ({w})"),
-    ("below_threshold_n", "sum(below_threshold) OVER ({w})"),
-)
 # Ratios of the aggregates, computed in a second step.
 _ACCOUNT_RATIOS: tuple[tuple[str, str], ...] = (
     ("legs", "n_in_{s} + n_out_{s}"),
@@ -87,6 +65,9 @@ _PROFILE_FEATURES: tuple[tuple[str, str], ...] = (
     ("src_cash_excess", "s.cash_share_{s} - sp.expected_cash_share"),
     ("dst_cash_excess", "r.cash_share_{s} - rp.expected_cash_share"),
 )
+
+
+ACCOUNT_AGGS_AND_RATIOS: tuple[str, ...] = ACCOUNT_AGGS + tuple(n for n, _ in _ACCOUNT_RATIOS)
 
 
 @dataclass(frozen=True)
@@ -128,7 +109,7 @@ class FeatureBuilder:
         names: list[str] = list(_TXN_FEATURES)
         for side in ("src", "dst"):
             for w in self.windows:
-                names += [f"{side}_{n}_{w.label}" for n, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+                names += [f"{side}_{n}_{w.label}" for n in ACCOUNT_AGGS_AND_RATIOS]
         names += [f"{side}_{n}" for side in ("src", "dst") for n in PARTY_FEATURES]
         names += [f"{n}_{w.label}" for w in self.windows for n, _ in _PROFILE_FEATURES]
         return names + list(TRADE_FEATURES) + list(HOP_FEATURES)
@@ -166,49 +147,16 @@ class FeatureBuilder:
 
     # -- SQL ----------------------------------------------------------------------------------
     def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles",
-                 hops_table: str = "txn_hops") -> Pipeline:
-        """The named steps for the chunk [lo, hi); reads the cycle kernel's output from ``cycles_table``
-        and the listed parties' daily hop distances (party_id, day, hop) from ``hops_table``."""
+                 hops_table: str = "txn_hops", windows_table: str = "txn_windows") -> Pipeline:
+        """The named steps for the chunk [lo, hi); reads the cycle kernel's output from ``cycles_table``,
+        the account-window kernel's from ``windows_table`` and the listed parties' daily hop
+        distances (party_id, day, hop) from ``hops_table``."""
         p = Pipeline("features")
-        # Twice the longest window: a leg at the far end of a window needs its own previous leg.
-        p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=2 * self.lookback_s), hi))
-        thr = REPORTING_THRESHOLD_USD
-        flags = f"""CASE WHEN channel = 'CASH' THEN 1 ELSE 0 END AS is_cash,
-       CASE WHEN src_country <> dst_country THEN 1 ELSE 0 END AS cross_border,
-       CASE WHEN currency_paid <> currency_received THEN 1 ELSE 0 END AS cross_currency,
-       CASE WHEN amount_paid >= 100 AND amount_paid = floor(amount_paid / 100) * 100 THEN 1 ELSE 0 END AS is_round,
-       CASE WHEN amount_usd >= {thr * 0.9} AND amount_usd < {thr} THEN 1 ELSE 0 END AS below_threshold"""
-        p.add("txn_flags", f"SELECT *, {flags} FROM txn")
-        legs = "txn_id, e, {acct} AS account, {cp} AS cp, {inb} AS inbound, amount_usd, {cur} AS currency, " \
-               "is_cash, cross_border, cross_currency, is_round, below_threshold"
-        p.add("legs", f"""
-SELECT {legs.format(acct='src_account', cp='dst_account', inb=0, cur='currency_paid')}
-FROM txn_flags WHERE src_account IS NOT NULL
-UNION ALL
-SELECT {legs.format(acct='dst_account', cp='src_account', inb=1, cur='currency_received')}
-FROM txn_flags WHERE dst_account IS NOT NULL""")
-        cap = self.lookback_s
-        p.add("leg_gaps", f"""
-SELECT *, CASE WHEN inbound = 1 THEN cp END AS cp_in, CASE WHEN inbound = 0 THEN cp END AS cp_out,
-       least(coalesce(e - lag(e) OVER (PARTITION BY account ORDER BY e, txn_id, inbound), {cap}), {cap}) AS gap
-FROM legs""")
-        cols = []
-        for w in self.windows:
-            win = f"PARTITION BY account ORDER BY e RANGE BETWEEN {w.seconds} PRECEDING AND CURRENT ROW"
-            for name, expr in _ACCOUNT_AGGS:
-                if expr.startswith("{cd:"):
-                    sql = d.count_distinct_over(expr[4:-1], win)
-                else:
-                    sql = expr.format(w=win)
-                cols.append(f"CAST({sql} AS DOUBLE) AS {name}_{w.label}")
-        # Windows ending at or after lo reach back at most one window: older legs only fed the gaps.
-        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=max(w.seconds for w in self.windows))))
-        p.add("acct_aggs", "SELECT txn_id, inbound, e, " + ",\n       ".join(cols)
-              + f"\nFROM leg_gaps WHERE e >= {reach}")
+        # pair_n looks back one window; a scatter-gather path completed at lo - W started by lo - 2W.
+        self._add_txn_steps(p, d, lo - dt.timedelta(seconds=max(self.lookback_s, 2 * self.pattern_window_s)), hi)
         ratios = [f"{expr.format(s=w.label)} AS {name}_{w.label}"
                   for w in self.windows for name, expr in _ACCOUNT_RATIOS]
-        since = d.epoch_seconds(ts_literal(lo))
-        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM acct_aggs WHERE e >= {since}")
+        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM {windows_table}")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
         top = max(w.seconds for w in self.windows)
         p.add("txn_own", f"""
@@ -218,10 +166,11 @@ SELECT txn_id, ts, src_account, dst_account, src_party, dst_party, amount_usd, l
        CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
            PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
 FROM txn_flags""")
+        since = d.epoch_seconds(ts_literal(lo))
         pg = add_pattern_steps(p, d, "txn_flags", self.pattern_window_s, since)
         pf = add_party_steps(p)
         tp = add_payment_trade_steps(p, "txn_flags", lo)
-        acct_cols = [f"{name}_{w.label}" for w in self.windows for name, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+        acct_cols = [f"{name}_{w.label}" for w in self.windows for name in ACCOUNT_AGGS_AND_RATIOS]
         sel = ", ".join([f"s.{c} AS src_{c}" for c in acct_cols] + [f"r.{c} AS dst_{c}" for c in acct_cols]
                         + [f"sp.{c} AS src_{c}" for c in PARTY_FEATURES]
                         + [f"rp.{c} AS dst_{c}" for c in PARTY_FEATURES]
@@ -251,6 +200,36 @@ WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}
 ORDER BY o.txn_id""")
         return p
 
+    def _add_txn_steps(self, p: Pipeline, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> None:
+        """Steps ``txn`` and ``txn_flags``: transactions in [lo, hi) with the flags every leg carries."""
+        p.add("txn", txn_base_sql(d, lo, hi))
+        thr = REPORTING_THRESHOLD_USD
+        flags = f"""CASE WHEN channel = 'CASH' THEN 1 ELSE 0 END AS is_cash,
+       CASE WHEN src_country <> dst_country THEN 1 ELSE 0 END AS cross_border,
+       CASE WHEN currency_paid <> currency_received THEN 1 ELSE 0 END AS cross_currency,
+       CASE WHEN amount_paid >= 100 AND amount_paid = floor(amount_paid / 100) * 100 THEN 1 ELSE 0 END AS is_round,
+       CASE WHEN amount_usd >= {thr * 0.9} AND amount_usd < {thr} THEN 1 ELSE 0 END AS below_threshold"""
+        p.add("txn_flags", f"SELECT *, {flags} FROM txn")
+
+    def window_inputs(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> Pipeline:
+        """Legs (one per side of a transaction) for the account-window kernel, sorted by account and time.
+
+        Rows from twice the longest window back: a leg at the far end of a window needs its own
+        previous leg for its gap. Legs from ``lo`` on are marked as output."""
+        p = Pipeline("window_inputs")
+        self._add_txn_steps(p, d, lo - dt.timedelta(seconds=2 * self.lookback_s), hi)
+        legs = "txn_id, e, {acct} AS account, {cp} AS cp, {inb} AS inbound, amount_usd, {cur} AS currency, " \
+               "is_cash, cross_border, cross_currency, is_round, below_threshold, ts >= {lo} AS is_output"
+        lo_ts = ts_literal(lo)
+        p.add("legs", f"""
+SELECT {legs.format(acct='src_account', cp='dst_account', inb=0, cur='currency_paid', lo=lo_ts)}
+FROM txn_flags WHERE src_account IS NOT NULL
+UNION ALL
+SELECT {legs.format(acct='dst_account', cp='src_account', inb=1, cur='currency_received', lo=lo_ts)}
+FROM txn_flags WHERE dst_account IS NOT NULL""")
+        p.add("legs_sorted", "SELECT * FROM legs ORDER BY account, e, txn_id, inbound")
+        return p
+
     def cycle_inputs(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> Pipeline:
         p = Pipeline("cycle_inputs")
         p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=self.cycle_window_s), hi))
@@ -264,6 +243,8 @@ FROM txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL ORDER BY e, t
         d = engine.dialect
         engine.kernel("temporal_cycles", self.cycle_inputs(d, lo, hi),
                       cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
+        engine.kernel("account_windows", self.window_inputs(d, lo, hi),
+                      window_kernel([(w.label, w.seconds) for w in self.windows], self.lookback_s), "txn_windows")
         hops = (daily_hops(engine, self.listed, lo, hi, self.hop_days) if self.listed is not None
                 else daily_hops(engine, pa.table({"party_id": pa.array([], pa.int64())}), lo, lo, 0))
         engine.register("txn_hops", hops)
@@ -271,6 +252,7 @@ FROM txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL ORDER BY e, t
             out = engine.arrow(self.pipeline(d, lo, hi))
         finally:
             engine.drop("txn_cycles")
+            engine.drop("txn_windows")
             engine.drop("txn_hops")
         log.debug("features %s..%s: %d rows", lo, hi, out.num_rows)
         return out
