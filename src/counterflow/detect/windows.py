@@ -321,3 +321,65 @@ def window_kernel(windows: list[tuple[str, int]], gap_cap: int):  # type: ignore
         return window_aggregates(t, windows, gap_cap)
 
     return account_windows
+
+
+@njit(cache=True, nogil=True)
+def _distinct_in_frames(order, grp, e, val, window, n_vals):  # pragma: no cover - compiled
+    n = order.shape[0]
+    out = np.zeros(n, np.int64)
+    cnt = np.zeros(n_vals, np.int64)
+    start = 0
+    while start < n:
+        g = grp[order[start]]
+        end = start
+        while end < n and grp[order[end]] == g:
+            end += 1
+        lo = start
+        hi = start
+        d = 0
+        for k in range(start, end):
+            i = order[k]
+            while hi < end and e[order[hi]] <= e[i]:
+                c = val[order[hi]]
+                if c >= 0:
+                    if cnt[c] == 0:
+                        d += 1
+                    cnt[c] += 1
+                hi += 1
+            while e[order[lo]] < e[i] - window:
+                c = val[order[lo]]
+                if c >= 0:
+                    cnt[c] -= 1
+                    if cnt[c] == 0:
+                        d -= 1
+                lo += 1
+            out[i] = d
+        for k in range(lo, hi):
+            c = val[order[k]]
+            if c >= 0:
+                cnt[c] = 0
+        start = end
+    return out
+
+
+def windowed_distinct_counts(group: np.ndarray, e: np.ndarray, values: np.ndarray, window: int) -> np.ndarray:
+    """For each row, the number of distinct ``values`` (negative: null, not counted) among the rows of
+    its ``group`` with time in [e − window, e] (rows at the same time included, as SQL's
+    ``count(DISTINCT v) OVER (PARTITION BY group ORDER BY e RANGE BETWEEN window PRECEDING AND
+    CURRENT ROW)``). Inputs in any order; the result is in input order."""
+    group = np.asarray(group, np.int64)
+    e = np.asarray(e, np.int64)
+    values = np.asarray(values, np.int64)
+    if not (len(group) == len(e) == len(values)):
+        raise ValueError("windowed_distinct_counts: group, e and values must have the same length")
+    if len(group) == 0:
+        return np.zeros(0, np.int64)
+    ok = values >= 0
+    codes = np.full(len(values), -1, np.int64)
+    n_vals = 0
+    if ok.any():
+        uniq, inv = np.unique(values[ok], return_inverse=True)
+        codes[ok] = inv
+        n_vals = len(uniq)
+    order = np.lexsort((e, group)).astype(np.int64)
+    return _distinct_in_frames(order, group, e, codes, int(window), max(n_vals, 1))
