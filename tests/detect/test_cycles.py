@@ -52,3 +52,21 @@ def test_shortest_cycles_match_a_plain_search(seed: int) -> None:
     max_len = int(rng.integers(2, 7))
     got = shortest_temporal_cycles(src, dst, e, window_s=window, max_len=max_len, budget=10**9)
     assert got.tolist() == _reference(src, dst, e, window, max_len)
+
+
+def test_a_search_cut_short_does_not_depend_on_older_history() -> None:
+    # With a tiny budget many searches stop early; what they find must not change when the input
+    # holds more history before the window (a larger chunk look-back), or features would depend on
+    # the chunk size.
+    rng = np.random.default_rng(7)
+    n, nodes = 400, 12
+    src, dst = rng.integers(0, nodes, n), rng.integers(0, nodes, n)
+    e = np.sort(rng.integers(1_000, 2_000, n))
+    old_src, old_dst = rng.integers(0, nodes, 300), rng.integers(0, nodes, 300)
+    old_e = np.sort(rng.integers(0, 500, 300))
+    short = shortest_temporal_cycles(src, dst, e, window_s=400, budget=15)
+    longer = shortest_temporal_cycles(np.concatenate([old_src, src]), np.concatenate([old_dst, dst]),
+                                      np.concatenate([old_e, e]), window_s=400, budget=15, first=300)
+    exact = shortest_temporal_cycles(src, dst, e, window_s=400, budget=10**9)
+    assert longer[300:].tolist() == short.tolist()
+    assert (short != exact).any()  # the budget did cut searches short here

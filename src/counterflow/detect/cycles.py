@@ -68,20 +68,38 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
         db = 0
         best = hops + 1
         visits = 0
+        cost_f = -1
+        cost_b = -1
+        f_partial = False
         while df + db < best - 1 and visits < budget and (n_f > 0 or n_b > 0):
-            # Grow the side whose frontier has fewer edges to scan (meet in the middle).
-            cost_f = 0
-            for c in range(n_f):
-                x = f_cur[c]
-                cost_f += out_ptr[x + 1] - out_ptr[x]
-            cost_b = 0
-            for c in range(n_b):
-                x = b_cur[c]
-                cost_b += in_ptr[x + 1] - in_ptr[x]
+            # Grow the side whose frontier has fewer edges to scan (meet in the middle). Only edges
+            # inside the window count, so the choice, and with it what a search cut short by the
+            # budget finds, does not depend on how much history the input holds (chunk size).
+            # The side not grown last time has the same frontier: its cost is kept; the other's
+            # count stops once it exceeds it.
+            if cost_b < 0:
+                cost_b = 0
+                for c in range(n_b):
+                    x = b_cur[c]
+                    a0 = in_ptr[x]
+                    a1 = in_ptr[x + 1]
+                    cost_b += np.searchsorted(in_idx[a0:a1], ld[x, db]) - np.searchsorted(in_idx[a0:a1], lo_idx)
+            if cost_f < 0:
+                cost_f = 0
+                f_partial = False
+                for c in range(n_f):
+                    x = f_cur[c]
+                    a0 = out_ptr[x]
+                    a1 = out_ptr[x + 1]
+                    cost_f += np.searchsorted(out_idx[a0:a1], i) - np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
+                    if cost_f > cost_b and n_b > 0:
+                        f_partial = True
+                        break
             level_id += 1
             n_new = 0
             if n_b == 0 or (n_f > 0 and cost_f <= cost_b):
                 df += 1
+                cost_f = -1
                 for c in range(n_f):
                     x = f_cur[c]
                     arr = ea[x, df - 1]
@@ -117,6 +135,9 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                 n_f = n_new
             else:
                 db += 1
+                cost_b = -1
+                if f_partial:
+                    cost_f = -1  # counted only up to the old backward cost: count again
                 for c in range(n_b):
                     x = b_cur[c]
                     dep = ld[x, db - 1]
