@@ -207,13 +207,15 @@ FROM {source} WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND e >=
         p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM {windows_table}")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
         top = max(w.seconds for w in self.windows)
+        # pair_n of a payment from lo on looks back one window; older rows only widen the sort.
+        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=top)))
         p.add("txn_own", f"""
 SELECT txn_id, ts, src_account, dst_account, src_party, dst_party, amount_usd, ln(1 + amount_usd) AS log_amount,
        is_cash, is_round, below_threshold, cross_currency, cross_border, hour(ts) AS hour,
        CASE channel {chan} ELSE -1 END AS channel_code,
        CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
            PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
-FROM {source}""")
+FROM {source} WHERE e >= {reach}""")
         pf = add_party_steps(p)
         tp = add_payment_trade_steps(p, source, lo)
         acct_cols = [f"{name}_{w.label}" for w in self.windows for name in ACCOUNT_AGGS_AND_RATIOS]
