@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
 from counterflow.dataset.reader import open_dataset
+from counterflow.detect.feature_steps import scatter_gather
 from counterflow.detect.features import FeatureBuilder
 from tests.detect.builders import Txn, World, write
 
@@ -36,6 +38,26 @@ def test_scatter_gather_and_gather_scatter(tmp_path: Path) -> None:
     assert [f[i]["sg"] for i in (1, 2, 3)] == [0, 0, 0]
     assert [f[i]["gs"] for i in (10, 11)] == [1, 2]
     assert f[10]["sg"] == 1 and f[13]["sg"] == 0 and f[13]["gs"] == 0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_scatter_gather_kernel_matches_plain_counting(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 80))
+    txn = rng.integers(0, 25, n)
+    e, a, m, b = (rng.integers(0, 100, n), rng.integers(0, 5, n), rng.integers(0, 5, n), rng.integers(0, 5, n))
+    w = int(rng.integers(0, 60))
+    ids, sg, gs = scatter_gather(txn, e, a, m, b, w)
+    ref_sg: dict[int, int] = {}
+    ref_gs: dict[int, int] = {}
+    for i in range(n):  # per path: distinct m of its (a, b), distinct a and b through its m, in [e - w, e]
+        frame = [j for j in range(n) if e[i] - w <= e[j] <= e[i]]
+        s = len({m[j] for j in frame if (a[j], b[j]) == (a[i], b[i])})
+        g = min(len({a[j] for j in frame if m[j] == m[i]}), len({b[j] for j in frame if m[j] == m[i]}))
+        ref_sg[int(txn[i])] = max(ref_sg.get(int(txn[i]), 0), s)
+        ref_gs[int(txn[i])] = max(ref_gs.get(int(txn[i]), 0), g)
+    assert ids.tolist() == sorted(ref_sg)
+    assert sg.tolist() == [ref_sg[t] for t in sorted(ref_sg)] and gs.tolist() == [ref_gs[t] for t in sorted(ref_gs)]
 
 
 def test_shared_identifiers_and_profiles(tmp_path: Path) -> None:

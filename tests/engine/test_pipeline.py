@@ -83,13 +83,16 @@ def test_feature_pipeline_transpiles_to_spark() -> None:
     fb = FeatureBuilder()
     spark = SparkDialect()
     lo = dt.datetime(2024, 1, 1)
-    sql = spark.render(fb.pipeline(spark, lo, lo + dt.timedelta(days=1)).sql())
-    # Spark refuses a DISTINCT aggregate over a window frame; plain grouped ones are fine.
-    assert not re.search(r"COUNT\(DISTINCT[^()]*\)\s*OVER", sql, re.I)
-    assert "SIZE(COLLECT_SET(" in sql and "BROUND(UNIX_MICROS(t.ts) / 1000000.0, 0)" in sql
-    for step in ("pg_paths", "pg_counts", "pf_shared", "pf", "tp_docs", "tp_facts"):  # the newer feature steps
-        assert f"{step} AS (" in sql, step
-    sqlglot.parse_one(sql, read="spark")  # valid Spark SQL
+    pipes = {p.name: spark.render(p.sql()) for p in fb.pipelines(spark, lo, lo + dt.timedelta(days=1))}
+    assert list(pipes) == ["feature_base", "window_inputs", "cycle_inputs", "pattern_inputs", "features"]
+    for sql in pipes.values():
+        # Spark refuses a DISTINCT aggregate over a window frame: windowed distinct counts are kernels now.
+        assert not re.search(r"COUNT\(DISTINCT[^()]*\)\s*OVER", sql, re.I)
+        sqlglot.parse_one(sql, read="spark")  # valid Spark SQL
+    assert "BROUND(UNIX_MICROS(t.ts) / 1000000.0, 0)" in pipes["feature_base"]
+    assert "pg_edges AS (" in pipes["pattern_inputs"]
+    for step in ("pf_shared", "pf", "tp_docs", "tp_facts"):  # the newer feature steps
+        assert f"{step} AS (" in pipes["features"], step
     # The listed-distance steps run per day through the same engine interface.
     from counterflow.detect.feature_steps import hop_steps
     hop = Pipeline("hops").add("hop_listed", "SELECT 1 AS party_id").add("hop_txn", "SELECT * FROM transactions")

@@ -6,11 +6,17 @@ within the window [t − W, t]. For every transaction the kernel returns the sho
 to ``max_len`` (0 when none). Only transactions before it in time order are used (ties broken by
 transaction id, which increases with time), so the feature never looks ahead.
 
-The search walks backwards from u along incoming edges whose time does not exceed the previous
-hop's, stopping at the window's start, at ``max_len`` hops, and after ``budget`` edge visits per
-transaction: hub accounts would otherwise make one transaction cost the whole graph. Visiting a
-node twice cannot give a shorter cycle (cutting the loop out keeps the times in order), so the
-search keeps no visited set.
+The search meets in the middle: level by level it grows either the set of accounts money from v
+can have reached (keeping, per account and number of hops, the earliest arrival) or the set of
+accounts from which money can still reach u (the latest departure), whichever has fewer edges to
+scan, and a path exists where an arrival precedes a departure. After levels a forward and b
+backward every path of up to a + b edges has been seen, so the first length found once the levels
+cover it is the shortest: the search is exact. Keeping only the earliest arrival (latest departure)
+per account and level loses nothing, since a later arrival can only continue on a subset of paths.
+A transaction's search stops after ``budget`` edge visits (hub accounts would otherwise make one
+transaction cost the whole window); on the default scenario's 14 benchmark days, 1,000 visits
+leave 0.05 % of payments without the cycle an unbounded search finds (the earlier one-sided
+search missed 2.6 % at 20,000 visits).
 """
 
 from __future__ import annotations
@@ -20,58 +26,153 @@ import pyarrow as pa
 from numba import njit
 
 DEFAULT_MAX_LEN = 6
-DEFAULT_BUDGET = 20_000
+DEFAULT_BUDGET = 1_000
 
 
 @njit(cache=True, nogil=True)
-def _shortest_cycles(src, dst, e, ptr, in_idx, first, window, max_len, budget):  # pragma: no cover - compiled
+def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, window, max_len, budget,
+                     n_nodes):  # pragma: no cover - compiled
     n = src.shape[0]
     out = np.zeros(n, np.int8)
-    st_node = np.empty(budget + 1, np.int64)
-    st_bound = np.empty(budget + 1, np.int64)
-    st_depth = np.empty(budget + 1, np.int64)
+    big = np.int64(1) << 62
+    hops = max_len - 1  # edges on the path back from v to u
+    # ea[x, a]: earliest edge by which money from v can be at x after at most a edges;
+    # ld[x, b]: latest edge by which money at x can still reach u in at most b edges.
+    # Rows are valid while f_stamp[x] (b_stamp[x]) == i.
+    ea = np.empty((n_nodes, hops + 1), np.int64)
+    ld = np.empty((n_nodes, hops + 1), np.int64)
+    f_stamp = np.full(n_nodes, -1, np.int64)
+    b_stamp = np.full(n_nodes, -1, np.int64)
+    f_mark = np.full(n_nodes, -1, np.int64)
+    b_mark = np.full(n_nodes, -1, np.int64)
+    f_cur = np.empty(n_nodes, np.int64)
+    f_nxt = np.empty(n_nodes, np.int64)
+    b_cur = np.empty(n_nodes, np.int64)
+    b_nxt = np.empty(n_nodes, np.int64)
+    level_id = 0
     for i in range(first, n):
         u = src[i]
         v = dst[i]
         if u == v:
             continue
-        lo_t = e[i] - window
-        best = max_len + 1
-        top = 0
-        st_node[0] = u
-        st_bound[0] = i
-        st_depth[0] = 0
-        top = 1
+        lo_idx = np.searchsorted(e, e[i] - window)
+        f_stamp[v] = i
+        ea[v, :] = lo_idx - 1
+        b_stamp[u] = i
+        ld[u, :] = i
+        f_cur[0] = v
+        n_f = 1
+        b_cur[0] = u
+        n_b = 1
+        df = 0
+        db = 0
+        best = hops + 1
         visits = 0
-        while top > 0 and visits < budget:
-            top -= 1
-            node = st_node[top]
-            bound = st_bound[top]
-            depth = st_depth[top]
-            a = ptr[node]
-            b = ptr[node + 1]
-            # In-edges of node are stored in time order: only those before `bound` qualify.
-            hi = a + np.searchsorted(in_idx[a:b], bound)
-            k = hi - 1
-            while k >= a and visits < budget:
-                j = in_idx[k]
-                k -= 1
-                if e[j] < lo_t:
-                    break
-                visits += 1
-                p = src[j]
-                if p == v:
-                    if depth + 2 < best:
-                        best = depth + 2
-                elif p != u and depth + 3 < best and depth + 3 <= max_len and top < budget:
-                    st_node[top] = p
-                    st_bound[top] = j
-                    st_depth[top] = depth + 1
-                    top += 1
-            if best == 2:
-                break
-        if best <= max_len:
-            out[i] = best
+        cost_f = -1
+        cost_b = -1
+        f_partial = False
+        while df + db < best - 1 and visits < budget and (n_f > 0 or n_b > 0):
+            # Grow the side whose frontier has fewer edges to scan (meet in the middle). Only edges
+            # inside the window count, so the choice, and with it what a search cut short by the
+            # budget finds, does not depend on how much history the input holds (chunk size).
+            # The side not grown last time has the same frontier: its cost is kept; the other's
+            # count stops once it exceeds it.
+            if cost_b < 0:
+                cost_b = 0
+                for c in range(n_b):
+                    x = b_cur[c]
+                    a0 = in_ptr[x]
+                    a1 = in_ptr[x + 1]
+                    cost_b += np.searchsorted(in_idx[a0:a1], ld[x, db]) - np.searchsorted(in_idx[a0:a1], lo_idx)
+            if cost_f < 0:
+                cost_f = 0
+                f_partial = False
+                for c in range(n_f):
+                    x = f_cur[c]
+                    a0 = out_ptr[x]
+                    a1 = out_ptr[x + 1]
+                    cost_f += np.searchsorted(out_idx[a0:a1], i) - np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
+                    if cost_f > cost_b and n_b > 0:
+                        f_partial = True
+                        break
+            level_id += 1
+            n_new = 0
+            if n_b == 0 or (n_f > 0 and cost_f <= cost_b):
+                df += 1
+                cost_f = -1
+                for c in range(n_f):
+                    x = f_cur[c]
+                    arr = ea[x, df - 1]
+                    a0 = out_ptr[x]
+                    a1 = out_ptr[x + 1]
+                    k = a0 + np.searchsorted(out_idx[a0:a1], arr + 1)
+                    while k < a1 and visits < budget:
+                        j = out_idx[k]
+                        k += 1
+                        if j >= i:
+                            break
+                        visits += 1
+                        y = dst[j]
+                        if f_stamp[y] != i:
+                            f_stamp[y] = i
+                            ea[y, :] = big
+                        if j < ea[y, df]:
+                            for q in range(df, hops + 1):
+                                if j < ea[y, q]:
+                                    ea[y, q] = j
+                            if f_mark[y] != level_id:
+                                f_mark[y] = level_id
+                                f_nxt[n_new] = y
+                                n_new += 1
+                            if b_stamp[y] == i:
+                                for q in range(db + 1):
+                                    if df + q >= best:
+                                        break
+                                    if ld[y, q] > j:
+                                        best = df + q
+                                        break
+                f_cur, f_nxt = f_nxt, f_cur
+                n_f = n_new
+            else:
+                db += 1
+                cost_b = -1
+                if f_partial:
+                    cost_f = -1  # counted only up to the old backward cost: count again
+                for c in range(n_b):
+                    x = b_cur[c]
+                    dep = ld[x, db - 1]
+                    a0 = in_ptr[x]
+                    a1 = in_ptr[x + 1]
+                    k = a0 + np.searchsorted(in_idx[a0:a1], dep) - 1
+                    while k >= a0 and visits < budget:
+                        j = in_idx[k]
+                        k -= 1
+                        if j < lo_idx:
+                            break
+                        visits += 1
+                        y = src[j]
+                        if b_stamp[y] != i:
+                            b_stamp[y] = i
+                            ld[y, :] = -1
+                        if j > ld[y, db]:
+                            for q in range(db, hops + 1):
+                                if j > ld[y, q]:
+                                    ld[y, q] = j
+                            if b_mark[y] != level_id:
+                                b_mark[y] = level_id
+                                b_nxt[n_new] = y
+                                n_new += 1
+                            if f_stamp[y] == i:
+                                for q in range(df + 1):
+                                    if db + q >= best:
+                                        break
+                                    if ea[y, q] < j:
+                                        best = db + q
+                                        break
+                b_cur, b_nxt = b_nxt, b_cur
+                n_b = n_new
+        if best <= hops:
+            out[i] = best + 1
     return out
 
 
@@ -90,12 +191,16 @@ def shortest_temporal_cycles(src: np.ndarray, dst: np.ndarray, e: np.ndarray, *,
         raise ValueError("max_len must be between 2 and 127")
     nodes, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
     s, d = inv[:n].astype(np.int64), inv[n:].astype(np.int64)
-    # CSR of incoming edges by target; a stable sort keeps each node's in-edges in time order.
+    # CSR of incoming edges by target and outgoing by source; a stable sort keeps each node's
+    # edges in time order.
     in_idx = np.argsort(d, kind="stable").astype(np.int64)
-    ptr = np.zeros(len(nodes) + 1, np.int64)
-    np.cumsum(np.bincount(d, minlength=len(nodes)), out=ptr[1:])
-    return _shortest_cycles(s, d, np.ascontiguousarray(e, np.int64), ptr, in_idx, int(first),
-                            int(window_s), int(max_len), int(budget))
+    in_ptr = np.zeros(len(nodes) + 1, np.int64)
+    np.cumsum(np.bincount(d, minlength=len(nodes)), out=in_ptr[1:])
+    out_idx = np.argsort(s, kind="stable").astype(np.int64)
+    out_ptr = np.zeros(len(nodes) + 1, np.int64)
+    np.cumsum(np.bincount(s, minlength=len(nodes)), out=out_ptr[1:])
+    return _shortest_cycles(s, d, np.ascontiguousarray(e, np.int64), in_ptr, in_idx, out_ptr, out_idx, int(first),
+                            int(window_s), int(max_len), int(budget), len(nodes))
 
 
 def cycles_kernel(window_s: int, max_len: int = DEFAULT_MAX_LEN, budget: int = DEFAULT_BUDGET):  # type: ignore[no-untyped-def]

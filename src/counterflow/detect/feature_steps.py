@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 
 from counterflow.detect.base import ts_literal
 from counterflow.detect.trade import add_trade_steps
-from counterflow.engine.dialects import Dialect
+from counterflow.detect.windows import windowed_distinct_counts
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.screen.features import hop_steps
 from counterflow.world.goods import SECTOR_OF_INDUSTRY
@@ -44,8 +45,9 @@ TRADE_FEATURES: tuple[str, ...] = ("trade_value_ratio", "trade_sector_mismatch",
 HOP_FEATURES: tuple[str, ...] = ("src_listed_hop", "dst_listed_hop")
 
 
-def add_pattern_steps(p: Pipeline, d: Dialect, source: str, w: int, since_e: str) -> str:
-    """Scatter-gather and gather-scatter counts (``sg``, ``gs``) per transaction of ``source``."""
+def add_pattern_steps(p: Pipeline, source: str, w: int, since_e: str) -> str:
+    """Two-hop paths a→m→b of ``source`` (the input of :func:`pattern_kernel`): one row per path,
+    keyed by the transaction m→b that completes it, from ``since_e`` − ``w`` on."""
     p.add("pg_edges", f"""
 SELECT txn_id, e, src_account AS s, dst_account AS d FROM {source}
 WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND src_account <> dst_account""")
@@ -54,14 +56,51 @@ WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND src_account <> dst
 SELECT b.txn_id, b.e, a.s AS a, b.s AS m, b.d AS b
 FROM pg_edges b JOIN pg_edges a ON a.d = b.s AND a.e <= b.e AND a.e >= b.e - {w} AND a.txn_id < b.txn_id
 WHERE a.s <> b.d AND b.e >= {since_e} - {w}""")
-    ab = f"PARTITION BY a, b ORDER BY e RANGE BETWEEN {w} PRECEDING AND CURRENT ROW"
-    hub = f"PARTITION BY m ORDER BY e RANGE BETWEEN {w} PRECEDING AND CURRENT ROW"
-    p.add("pg_counts", f"""
-SELECT txn_id, {d.count_distinct_over('m', ab)} AS sg,
-       least({d.count_distinct_over('a', hub)}, {d.count_distinct_over('b', hub)}) AS gs
-FROM pg_paths""")
-    p.add("pg", "SELECT txn_id, max(sg) AS sg, max(gs) AS gs FROM pg_counts GROUP BY txn_id")
-    return "pg"
+    return "pg_paths"
+
+
+def scatter_gather(txn_id: np.ndarray, e: np.ndarray, a: np.ndarray, m: np.ndarray, b: np.ndarray,
+                   w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``sg`` and ``gs`` per transaction from its paths (the module docstring): per path, the distinct
+    intermediates of its (a, b) pair and the distinct sources and targets through its hub m, over
+    paths completed in [t − w, t]; per transaction, the largest over its paths.
+    Returns (txn ids, sg, gs), the ids sorted."""
+    if len(txn_id) == 0:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    a = np.asarray(a, np.int64)
+    b = np.asarray(b, np.int64)
+    m = np.asarray(m, np.int64)
+    # One group id per (a, b) pair: account codes, then a code pair folded into one integer.
+    _, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
+    codes = codes.astype(np.int64)
+    pair = codes[: len(a)] * (int(codes.max()) + 1) + codes[len(a):]
+    sg = windowed_distinct_counts(pair, e, m, w)
+    gs = np.minimum(windowed_distinct_counts(m, e, a, w), windowed_distinct_counts(m, e, b, w))
+    # Largest per transaction: sort by (txn, value), keep each transaction's last row.
+    txn_id = np.asarray(txn_id, np.int64)
+    out = []
+    for val in (sg, gs):
+        order = np.lexsort((val, txn_id))
+        t_sorted = txn_id[order]
+        last = np.flatnonzero(np.append(t_sorted[1:] != t_sorted[:-1], True))
+        out.append((t_sorted[last], val[order][last]))
+    ids, sg_t = out[0]
+    gs_t = out[1][1]
+    return ids, sg_t, gs_t
+
+
+def pattern_kernel(w: int):  # type: ignore[no-untyped-def]
+    """An engine kernel: paths (txn_id, e, a, m, b) in, (txn_id, sg, gs) out."""
+
+    def scatter_gather_counts(t: pa.Table) -> pa.Table:
+        cols = [np.asarray(t.column(c).to_numpy(zero_copy_only=False), np.int64)
+                for c in ("txn_id", "e", "a", "m", "b")]
+        ids, sg, gs = scatter_gather(*cols, w=w)
+        return pa.table({"txn_id": pa.array(ids, pa.int64()), "sg": pa.array(sg, pa.int64()),
+                         "gs": pa.array(gs, pa.int64())})
+
+    return scatter_gather_counts
 
 
 def _industry_sql() -> str:

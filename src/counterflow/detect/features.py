@@ -38,36 +38,15 @@ from counterflow.detect.feature_steps import (
     add_pattern_steps,
     add_payment_trade_steps,
     daily_hops,
+    pattern_kernel,
 )
+from counterflow.detect.windows import ACCOUNT_AGGS, window_kernel
 from counterflow.engine.dialects import Dialect
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.engine.registry import open_engine
 
 log = logging.getLogger(__name__)
 
-# Aggregates of an account's legs (one leg per side of a transaction) in a window; ``{cd}`` is
-# the dialect's distinct count over the window, ``{w}`` the window.
-_ACCOUNT_AGGS: tuple[tuple[str, str], ...] = (
-    ("n_in", "sum(inbound) OVER ({w})"),
-    ("n_out", "sum(1 - inbound) OVER ({w})"),
-    ("usd_in", "sum(amount_usd * inbound) OVER ({w})"),
-    ("usd_out", "sum(amount_usd * (1 - inbound)) OVER ({w})"),
-    ("deg_in", "{cd:cp_in}"),
-    ("deg_out", "{cd:cp_out}"),
-    ("n_cp", "{cd:cp}"),
-    ("n_currency", "{cd:currency}"),
-    ("amt_mean", "avg(amount_usd) OVER ({w})"),
-    ("amt_std", "coalesce(stddev_samp(amount_usd) OVER ({w}), 0)"),
-    ("amt_max", "max(amount_usd) OVER ({w})"),
-    ("gap_mean", "avg(gap) OVER ({w})"),
-    ("gap_min", "min(gap) OVER ({w})"),
-    ("cash_share", "avg(is_cash) OVER ({w})"),
-    ("xborder_share", "avg(cross_border) OVER ({w})"),
-    ("xborder_usd_in", "sum(amount_usd * inbound * cross_border) OVER ({w})"),
-    ("xcurrency_share", "avg(cross_currency) OVER ({w})"),
-    ("round_share", "avg(is_round) OVER ({w})"),
-    ("below_threshold_n", "sum(below_threshold) OVER ({w})"),
-)
 # Ratios of the aggregates, computed in a second step.
 _ACCOUNT_RATIOS: tuple[tuple[str, str], ...] = (
     ("legs", "n_in_{s} + n_out_{s}"),
@@ -87,6 +66,9 @@ _PROFILE_FEATURES: tuple[tuple[str, str], ...] = (
     ("src_cash_excess", "s.cash_share_{s} - sp.expected_cash_share"),
     ("dst_cash_excess", "r.cash_share_{s} - rp.expected_cash_share"),
 )
+
+
+ACCOUNT_AGGS_AND_RATIOS: tuple[str, ...] = ACCOUNT_AGGS + tuple(n for n, _ in _ACCOUNT_RATIOS)
 
 
 @dataclass(frozen=True)
@@ -130,7 +112,7 @@ class FeatureBuilder:
         names: list[str] = list(_TXN_FEATURES)
         for side in ("src", "dst"):
             for w in self.windows:
-                names += [f"{side}_{n}_{w.label}" for n, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+                names += [f"{side}_{n}_{w.label}" for n in ACCOUNT_AGGS_AND_RATIOS]
         names += [f"{side}_{n}" for side in ("src", "dst") for n in PARTY_FEATURES]
         names += [f"{n}_{w.label}" for w in self.windows for n, _ in _PROFILE_FEATURES]
         return names + list(TRADE_FEATURES) + list(HOP_FEATURES)
@@ -169,12 +151,13 @@ class FeatureBuilder:
         return self.chunk(engine, far, far + dt.timedelta(seconds=1))
 
     # -- SQL ----------------------------------------------------------------------------------
-    def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, cycles_table: str = "txn_cycles",
-                 hops_table: str = "txn_hops") -> Pipeline:
-        """The named steps for the chunk [lo, hi); reads the cycle kernel's output from ``cycles_table``
-        and the listed parties' daily hop distances (party_id, day, hop) from ``hops_table``."""
-        p = Pipeline("features")
-        # Twice the longest window: a leg at the far end of a window needs its own previous leg.
+    def base_inputs(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> Pipeline:
+        """Transactions of the chunk [lo, hi) and its look-back, enriched and flagged, stored once per
+        chunk (as ``source``) for the kernels' inputs and the final steps.
+
+        The look-back is twice the longest window: a leg at the far end of a window needs its own
+        previous leg for its gap, and a scatter-gather path completed at lo − W started by lo − 2W."""
+        p = Pipeline("feature_base")
         p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=2 * self.lookback_s), hi))
         thr = REPORTING_THRESHOLD_USD
         flags = f"""CASE WHEN channel = 'CASH' THEN 1 ELSE 0 END AS is_cash,
@@ -183,49 +166,63 @@ class FeatureBuilder:
        CASE WHEN amount_paid >= 100 AND amount_paid = floor(amount_paid / 100) * 100 THEN 1 ELSE 0 END AS is_round,
        CASE WHEN amount_usd >= {thr * 0.9} AND amount_usd < {thr} THEN 1 ELSE 0 END AS below_threshold"""
         p.add("txn_flags", f"SELECT *, {flags} FROM txn")
+        return p
+
+    def window_inputs(self, d: Dialect, lo: dt.datetime, source: str = "feature_txn") -> Pipeline:
+        """Legs (one per side of a transaction) for the account-window kernel, sorted by account and
+        time; legs from ``lo`` on are marked as output."""
+        p = Pipeline("window_inputs")
         legs = "txn_id, e, {acct} AS account, {cp} AS cp, {inb} AS inbound, amount_usd, {cur} AS currency, " \
-               "is_cash, cross_border, cross_currency, is_round, below_threshold"
+               "is_cash, cross_border, cross_currency, is_round, below_threshold, ts >= {lo} AS is_output"
+        lo_ts = ts_literal(lo)
         p.add("legs", f"""
-SELECT {legs.format(acct='src_account', cp='dst_account', inb=0, cur='currency_paid')}
-FROM txn_flags WHERE src_account IS NOT NULL
+SELECT {legs.format(acct='src_account', cp='dst_account', inb=0, cur='currency_paid', lo=lo_ts)}
+FROM {source} WHERE src_account IS NOT NULL
 UNION ALL
-SELECT {legs.format(acct='dst_account', cp='src_account', inb=1, cur='currency_received')}
-FROM txn_flags WHERE dst_account IS NOT NULL""")
-        cap = self.lookback_s
-        p.add("leg_gaps", f"""
-SELECT *, CASE WHEN inbound = 1 THEN cp END AS cp_in, CASE WHEN inbound = 0 THEN cp END AS cp_out,
-       least(coalesce(e - lag(e) OVER (PARTITION BY account ORDER BY e, txn_id, inbound), {cap}), {cap}) AS gap
-FROM legs""")
-        cols = []
-        for w in self.windows:
-            win = f"PARTITION BY account ORDER BY e RANGE BETWEEN {w.seconds} PRECEDING AND CURRENT ROW"
-            for name, expr in _ACCOUNT_AGGS:
-                if expr.startswith("{cd:"):
-                    sql = d.count_distinct_over(expr[4:-1], win)
-                else:
-                    sql = expr.format(w=win)
-                cols.append(f"CAST({sql} AS DOUBLE) AS {name}_{w.label}")
-        # Windows ending at or after lo reach back at most one window: older legs only fed the gaps.
-        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=max(w.seconds for w in self.windows))))
-        p.add("acct_aggs", "SELECT txn_id, inbound, e, " + ",\n       ".join(cols)
-              + f"\nFROM leg_gaps WHERE e >= {reach}")
+SELECT {legs.format(acct='dst_account', cp='src_account', inb=1, cur='currency_received', lo=lo_ts)}
+FROM {source} WHERE dst_account IS NOT NULL""")
+        p.add("legs_sorted", "SELECT * FROM legs ORDER BY account, e, txn_id, inbound")
+        return p
+
+    def cycle_inputs(self, d: Dialect, lo: dt.datetime, source: str = "feature_txn") -> Pipeline:
+        """Payments between two accounts from one cycle window before ``lo``, in time order."""
+        p = Pipeline("cycle_inputs")
+        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=self.cycle_window_s)))
+        p.add("edges", f"""
+SELECT txn_id, e, src_account, dst_account, ts >= {ts_literal(lo)} AS is_output
+FROM {source} WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND e >= {reach} ORDER BY e, txn_id""")
+        return p
+
+    def pattern_inputs(self, d: Dialect, lo: dt.datetime, source: str = "feature_txn") -> Pipeline:
+        """Two-hop paths for the scatter-gather kernel (:func:`add_pattern_steps`)."""
+        p = Pipeline("pattern_inputs")
+        add_pattern_steps(p, source, self.pattern_window_s, d.epoch_seconds(ts_literal(lo)))
+        return p
+
+    def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, source: str = "feature_txn",
+                 cycles_table: str = "txn_cycles", hops_table: str = "txn_hops",
+                 windows_table: str = "txn_windows", patterns_table: str = "txn_patterns") -> Pipeline:
+        """The final steps for the chunk [lo, hi) over ``source`` (:meth:`base_inputs`); they read the
+        kernels' outputs (cycles, account windows, scatter-gather) and the listed parties' daily hop
+        distances (party_id, day, hop) from the named tables."""
+        p = Pipeline("features")
         ratios = [f"{expr.format(s=w.label)} AS {name}_{w.label}"
                   for w in self.windows for name, expr in _ACCOUNT_RATIOS]
-        since = d.epoch_seconds(ts_literal(lo))
-        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM acct_aggs WHERE e >= {since}")
+        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM {windows_table}")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
         top = max(w.seconds for w in self.windows)
+        # pair_n of a payment from lo on looks back one window; older rows only widen the sort.
+        reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=top)))
         p.add("txn_own", f"""
 SELECT txn_id, ts, src_account, dst_account, src_party, dst_party, amount_usd, ln(1 + amount_usd) AS log_amount,
        is_cash, is_round, below_threshold, cross_currency, cross_border, hour(ts) AS hour,
        CASE channel {chan} ELSE -1 END AS channel_code,
        CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
            PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
-FROM txn_flags""")
-        pg = add_pattern_steps(p, d, "txn_flags", self.pattern_window_s, since)
+FROM {source} WHERE e >= {reach}""")
         pf = add_party_steps(p)
-        tp = add_payment_trade_steps(p, "txn_flags", lo)
-        acct_cols = [f"{name}_{w.label}" for w in self.windows for name, _ in _ACCOUNT_AGGS + _ACCOUNT_RATIOS]
+        tp = add_payment_trade_steps(p, source, lo)
+        acct_cols = [f"{name}_{w.label}" for w in self.windows for name in ACCOUNT_AGGS_AND_RATIOS]
         sel = ", ".join([f"s.{c} AS src_{c}" for c in acct_cols] + [f"r.{c} AS dst_{c}" for c in acct_cols]
                         + [f"sp.{c} AS src_{c}" for c in PARTY_FEATURES]
                         + [f"rp.{c} AS dst_{c}" for c in PARTY_FEATURES]
@@ -245,7 +242,7 @@ FROM txn_own o
 LEFT JOIN acct s ON s.txn_id = o.txn_id AND s.inbound = 0
 LEFT JOIN acct r ON r.txn_id = o.txn_id AND r.inbound = 1
 LEFT JOIN {cycles_table} c ON c.txn_id = o.txn_id
-LEFT JOIN {pg} g ON g.txn_id = o.txn_id
+LEFT JOIN {patterns_table} g ON g.txn_id = o.txn_id
 LEFT JOIN {pf} sp ON sp.account_id = o.src_account
 LEFT JOIN {pf} rp ON rp.account_id = o.dst_account
 LEFT JOIN {tp} tf ON tf.key = o.txn_id
@@ -255,26 +252,35 @@ WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}
 ORDER BY o.txn_id""")
         return p
 
-    def cycle_inputs(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> Pipeline:
-        p = Pipeline("cycle_inputs")
-        p.add("txn", txn_base_sql(d, lo - dt.timedelta(seconds=self.cycle_window_s), hi))
-        p.add("edges", f"""
-SELECT txn_id, e, src_account, dst_account, ts >= {ts_literal(lo)} AS is_output
-FROM txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL ORDER BY e, txn_id""")
-        return p
+    def pipelines(self, d: Dialect, lo: dt.datetime, hi: dt.datetime) -> list[Pipeline]:
+        """Every SQL pipeline of a chunk, in run order (what an engine must be able to run)."""
+        return [self.base_inputs(d, lo, hi), self.window_inputs(d, lo), self.cycle_inputs(d, lo),
+                self.pattern_inputs(d, lo), self.pipeline(d, lo, hi)]
 
     def chunk(self, engine: Engine, lo: dt.datetime, hi: dt.datetime) -> pa.Table:
         """Features of the transactions in [lo, hi)."""
         d = engine.dialect
-        engine.kernel("temporal_cycles", self.cycle_inputs(d, lo, hi),
-                      cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
-        hops = (daily_hops(engine, self.listed, lo, hi, self.hop_days) if self.listed is not None
-                else daily_hops(engine, pa.table({"party_id": pa.array([], pa.int64())}), lo, lo, 0))
-        engine.register("txn_hops", hops)
+        made = []
         try:
+            engine.materialize(self.base_inputs(d, lo, hi), "feature_txn")
+            made.append("feature_txn")
+            engine.kernel("account_windows", self.window_inputs(d, lo),
+                          window_kernel([(w.label, w.seconds) for w in self.windows], self.lookback_s),
+                          "txn_windows")
+            made.append("txn_windows")
+            engine.kernel("temporal_cycles", self.cycle_inputs(d, lo),
+                          cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
+            made.append("txn_cycles")
+            engine.kernel("scatter_gather", self.pattern_inputs(d, lo), pattern_kernel(self.pattern_window_s),
+                          "txn_patterns")
+            made.append("txn_patterns")
+            hops = (daily_hops(engine, self.listed, lo, hi, self.hop_days) if self.listed is not None
+                    else daily_hops(engine, pa.table({"party_id": pa.array([], pa.int64())}), lo, lo, 0))
+            engine.register("txn_hops", hops)
+            made.append("txn_hops")
             out = engine.arrow(self.pipeline(d, lo, hi))
         finally:
-            engine.drop("txn_cycles")
-            engine.drop("txn_hops")
+            for name in made:
+                engine.drop(name)
         log.debug("features %s..%s: %d rows", lo, hi, out.num_rows)
         return out
