@@ -1,10 +1,12 @@
-"""The laundering networks' response to levers: bank cut-offs, account closures, FX quota, USD cap."""
+"""The laundering networks' response to levers: bank cut-offs, designations, closures, FX quota, USD cap."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 import pytest
 
 from counterflow.errors import InputError
@@ -71,6 +73,34 @@ def test_after_a_cutoff_no_leg_touches_the_bank_and_volume_moves(baseline) -> No
     assert r["amount_paid"][mxn & after].sum() == pytest.approx(
         baseline[2]["amount_paid"][(baseline[2]["cur_paid"] == CUR["MXN"]) & (baseline[2]["day"] >= CUT_DAY)].sum(),
         rel=0.25)
+
+
+def test_after_a_designation_the_nominees_carry_on(baseline) -> None:  # noqa: ANN001
+    _, plan, r = _run([{"kind": "sanction", "start": START + dt.timedelta(days=CUT_DAY), "networks": 2}])
+    ad, net = plan.adapt, plan.network
+    assert len(ad.designated) == 2 and set(ad.designated.values()) == {CUT_DAY}
+    designated = np.concatenate([[net.us[j], net.mx[j], net.cn[j], net.wallet[j]] for j in ad.designated])
+    assert np.array_equal(np.sort(ad.old), np.sort(designated)) and not ad.cut.any()
+    after = r["day"] >= CUT_DAY
+    touches = np.isin(r["src"], designated) | np.isin(r["dst"], designated)
+    assert touches[~after].any() and not touches[after].any()
+    # The nominees take over: new persons of the same case, role money_broker, their accounts used after.
+    nominees = np.isin(r["src"], ad.new) | np.isin(r["dst"], ad.new)
+    assert nominees[after].any() and not nominees[~after].any()
+    new_parties = set(plan.accounts.filter(pa.compute.is_in(plan.accounts["account_id"], pa.array(ad.new)))
+                      ["party_id"].to_pylist())
+    lab = {p: (role, case) for p, role, case in zip(plan.labels["party_id"].to_pylist(),
+                                                      plan.labels["role"].to_pylist(),
+                                                      plan.labels["case_id"].to_pylist())}
+    assert {lab[p][0] for p in new_parties} == {"money_broker"}
+    assert {lab[p][1] for p in new_parties} <= {int(net.case[j]) for j in ad.designated}
+    assert len(new_parties) == 3 * len(ad.designated)  # US, Mexican and Chinese nominees per network
+    # A designation is not a cut-off: no C9, and the pesos keep flowing as much as without it.
+    assert not (r["typology"] == TYPOLOGY["C9"]).any()
+    mxn = r["cur_paid"] == CUR["MXN"]
+    base = baseline[2]
+    assert r["amount_paid"][mxn].sum() == pytest.approx(base["amount_paid"][base["cur_paid"] == CUR["MXN"]].sum(),
+                                                        rel=0.05)
 
 
 def test_closures_bring_fresh_mules_and_no_deposit_after_closure(baseline) -> None:  # noqa: ANN001

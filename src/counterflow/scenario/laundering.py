@@ -84,8 +84,17 @@ class AccountClosure(_Lever):
     notice_days: int = Field(3, ge=0, le=365)
 
 
-Lever = Annotated[BankCutoff | MxUsdCap | FxQuota | AccountClosure, Field(discriminator="kind")]
-LEVER_KINDS: tuple[str, ...] = ("bank_cutoff", "mx_usd_cap", "fx_quota", "account_closure")
+class Sanction(_Lever):
+    """OFAC designates broker networks' nodes (the US collection, Mexican pool and Chinese account
+    holders, as in the 2025 CMLN designations): from ``start`` banks block their accounts, and each
+    designated network puts new nominees in their place (new persons, new accounts)."""
+
+    kind: Literal["sanction"]
+    networks: int = Field(1, ge=1, le=1000)  # how many broker networks are designated, drawn by seed
+
+
+Lever = Annotated[BankCutoff | MxUsdCap | FxQuota | AccountClosure | Sanction, Field(discriminator="kind")]
+LEVER_KINDS: tuple[str, ...] = ("bank_cutoff", "mx_usd_cap", "fx_quota", "account_closure", "sanction")
 
 
 class Laundering(_Strict):

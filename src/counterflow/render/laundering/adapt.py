@@ -8,6 +8,8 @@
 - ``fx_quota``: broker fees fall and each pick-up finds more dollar buyers.
 - ``mx_usd_cap``: bulk cash carried south only fits under the monthly USD cap of the cartel's Mexican
   depositors; the rest goes to the brokers (mirror swap) or to crypto.
+- ``sanction``: designated broker nodes' accounts are blocked from the designation; the network
+  carries on through new nominees (new persons and accounts in the same countries).
 
 Decisions are taken in day order while the plan walks the pick-ups, so the same seed and scenario
 always adapt the same way.
@@ -42,11 +44,14 @@ class Adaptation:
     closure: tuple[int, int, int] | None = None  # (start day, after_deposits, notice_days)
     fx_quota: tuple[int, float, int] | None = None  # (start day, fee_factor, extra_buyers)
     usd_cap: tuple[int, float, float] | None = None  # (start day, cap_usd, crypto_share)
+    sanctions: list[tuple[int, int]] = field(default_factory=list)  # (designation day, networks)
     counts: dict[int, int] = field(default_factory=dict)
     closed: dict[int, int] = field(default_factory=dict)  # account -> first day it is closed
     old: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # moved accounts (sorted)
     new: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     moved_on: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    cut: np.ndarray = field(default_factory=lambda: np.empty(0, bool))  # the move is a bank cut-off's
+    designated: dict[int, int] = field(default_factory=dict)  # network -> designation day
 
     @classmethod
     def build(cls, levers, sc, pop, rng: np.random.Generator) -> Adaptation:  # noqa: ANN001
@@ -63,6 +68,8 @@ class Adaptation:
                 ad.fx_quota = (day, lv.fee_factor, lv.extra_buyers)
             elif lv.kind == "mx_usd_cap":
                 ad.usd_cap = (day, lv.cap_usd, lv.crypto_share)
+            elif lv.kind == "sanction":
+                ad.sanctions.append((day, lv.networks))
         return ad
 
     # -- fx quota and USD cap: applied to the whole pick-up table before the walk --------------
@@ -114,10 +121,37 @@ class Adaptation:
 
     # -- cut-off banks: accounts moved once every party exists --------------------------------
 
-    def move_accounts(self, b, rng: np.random.Generator) -> None:  # noqa: ANN001 - _PartyBuilder
+    def move_accounts(self, b, network, rng: np.random.Generator) -> None:  # noqa: ANN001 - builder, Network
         old, new, on = b.move_off(self.cut_banks, rng)
-        order = np.argsort(old)
-        self.old, self.new, self.moved_on = old[order], new[order], on[order]
+        cut = np.ones(len(old), bool)
+        s_old, s_new, s_on = self._designate(b, network, set(old.tolist()), rng)
+        old, new, on = np.r_[old, s_old], np.r_[new, s_new], np.r_[on, s_on]
+        cut = np.r_[cut, np.zeros(len(s_old), bool)]
+        order = np.argsort(old, kind="stable")
+        self.old, self.new, self.moved_on, self.cut = old[order], new[order], on[order], cut[order]
+
+    def _designate(self, b, network, moved: set[int], rng: np.random.Generator):  # noqa: ANN001, ANN202
+        """New nominees for the designated networks' nodes: (old accounts, new accounts, day)."""
+        old: list[int] = []
+        new: list[int] = []
+        on: list[int] = []
+        J = len(network.case)
+        for day, k in self.sanctions:
+            for j in rng.choice(J, min(k, J), replace=False):
+                j = int(j)
+                if j in self.designated:
+                    continue
+                self.designated[j] = day
+                case = np.array([int(network.case[j])])
+                for accts, country, banks in (((network.us[j],), "US", ("US",)), ((network.mx[j],), "MX", ("MX",)),
+                                              ((network.cn[j], network.wallet[j]), "CN", ("CN", "wallet"))):
+                    if any(int(a) in moved for a in accts):  # already moved off a cut-off bank: keep that
+                        continue
+                    fresh = b.add("money_broker", "C1", country, "CN", case, banks, opened_before=day)
+                    old += [int(a) for a in accts]
+                    new += [int(f[0]) for f in fresh]
+                    on += [day] * len(accts)
+        return np.array(old, np.int64), np.array(new, np.int64), np.array(on, np.int64)
 
     def at(self, day: int, accounts: np.ndarray | int) -> np.ndarray:
         """The accounts the networks use on ``day`` in place of ``accounts`` (-1 stays -1)."""
@@ -131,13 +165,14 @@ class Adaptation:
     def c9(self, day: int, src: np.ndarray, dst: np.ndarray, typology: np.ndarray, c9_code: int) -> np.ndarray:
         """C9 where a leg touches an account at a bank that an order will cut off (accounts already
         mapped with :meth:`at`, so after the order none does)."""
-        if len(self.old) == 0:
+        if not self.cut.any():
             return typology
         out = np.broadcast_to(np.asarray(typology, np.int8), np.broadcast(src, dst).shape).copy()
+        old, on = self.old[self.cut], self.moved_on[self.cut]
         for a in (np.asarray(src, np.int64), np.asarray(dst, np.int64)):
             a = np.broadcast_to(a, out.shape)
-            pos = np.searchsorted(self.old, a).clip(0, len(self.old) - 1)
-            out[(self.old[pos] == a) & (self.moved_on[pos] > day)] = c9_code
+            pos = np.searchsorted(old, a).clip(0, len(old) - 1)
+            out[(old[pos] == a) & (on[pos] > day)] = c9_code
         return out
 
 

@@ -148,7 +148,7 @@ def build_plan(ctx) -> Plan:  # noqa: ANN001 - Context (a circular import otherw
     from counterflow.render.laundering import later  # noqa: PLC0415 - later imports this module
 
     plan.legs = later.build(ctx, plan, b, rng)
-    ad.move_accounts(b, rng)
+    ad.move_accounts(b, network, rng)
     plan.parties, plan.labels, plan.accounts = b.tables()
     return plan
 
@@ -371,7 +371,9 @@ class _PartyBuilder:
                                                           "currency", "open_date")}
 
     def add(self, role: str, typ: str | None, country: str, nationality: str, case: np.ndarray,
-            bank_countries: tuple[str, ...]) -> list[np.ndarray]:
+            bank_countries: tuple[str, ...], opened_before: int | None = None) -> list[np.ndarray]:
+        """New persons, one account per listed bank country; ``opened_before`` (a day index): the
+        accounts open 3-30 days before that day (a replacement), else 30-1,500 days before the start."""
         rng, n = self.rng, len(case)
         first = len(self.labels["role"])
         pid = opaque_ids(LAUNDER_PARTIES, np.arange(first, first + n))
@@ -408,7 +410,9 @@ class _PartyBuilder:
                 kind = "wallet" if bc == "wallet" else "checking" if bc == country else "foreign_currency"
                 self.accounts["account_type"].append(kind)
                 self.accounts["currency"].append("USDT" if bc == "wallet" else bk.currency)
-                self.accounts["open_date"].append(self.start - dt.timedelta(days=int(rng.integers(30, 1500))))
+                back = int(rng.integers(30, 1500)) if opened_before is None else \
+                    int(rng.integers(3, 30)) - opened_before
+                self.accounts["open_date"].append(self.start - dt.timedelta(days=back))
             out.append(opaque_ids(LAUNDER_ACCOUNTS, np.arange(first_acct, first_acct + n)))
         return out
 
