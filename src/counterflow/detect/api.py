@@ -70,14 +70,22 @@ def listed_party_ids(ds: Dataset, lists: list[str]) -> pa.Table:
     """
     from counterflow.screen.features import listed_parties
     from counterflow.screen.index import ScreeningIndex
-    from counterflow.screen.lists import SHIPPED, load_list
+    from counterflow.screen.lists import load_list
     from counterflow.screen.match import Screener
 
-    newest = {}
+    screener = Screener(ScreeningIndex([load_list(resolve_list(s)) for s in lists]))
+    return listed_parties(screener, ds.arrow("parties")).select(["party_id"])
+
+
+def resolve_list(spec: str) -> str:
+    """``ofac-sdn`` and ``un`` stand for the newest shipped snapshot of each publisher's list;
+    anything else (a shipped list id, a list file) is passed on as it is."""
+    from counterflow.screen.lists import SHIPPED
+
+    newest: dict[str, str] = {}
     for item in sorted(SHIPPED, key=lambda s: s.published):
         newest["ofac-sdn" if item.publisher == "OFAC" else item.publisher.lower()] = item.list_id
-    screener = Screener(ScreeningIndex([load_list(newest.get(s, s)) for s in lists]))
-    return listed_parties(screener, ds.arrow("parties")).select(["party_id"])
+    return newest.get(spec, spec)
 
 
 def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
