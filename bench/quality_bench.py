@@ -276,14 +276,20 @@ def child_detect(data: str, work: Path, split: dict) -> dict:
 
 # -- driver ---------------------------------------------------------------------------------------
 
-def _run(python: str, *args: str) -> dict:
+def _run(python: str, *args: str, saved: Path | None = None, reuse: bool = False) -> dict:
+    """One child, its result saved to ``saved``; with ``reuse``, a result saved there before instead."""
+    if reuse and saved is not None and saved.exists():
+        return json.loads(saved.read_text(encoding="utf-8"))
     out = subprocess.run([python, __file__, *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{args[1]} failed:\n{out.stderr[-4000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if saved is not None:
+        saved.write_text(json.dumps(res), encoding="utf-8")
+    return res
 
 
-def _generate(data: Path, rows: int, seed: int) -> None:
+def generate(data: Path, rows: int, seed: int) -> None:
     persons = max(100, round(rows / ROWS_PER_PERSON))
     scenario = data.parent / f"quality-{rows}.yaml"
     scenario.write_text(f"""name: quality-bench
@@ -339,6 +345,7 @@ def main() -> None:
     ap.add_argument("--snapml-python", help="interpreter of a virtual environment with snapml, numpy and pyarrow")
     ap.add_argument("--chunk-days", type=int, default=30, help="feature chunk size in days")
     ap.add_argument("--out", type=Path, help="JSON results file (default: quality.json in the work directory)")
+    ap.add_argument("--resume", action="store_true", help="with --keep: reuse the steps a previous run finished")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -359,18 +366,23 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         data = work / "data"
         if not (data / "manifest.json").exists():
-            _generate(data, args.rows, args.seed)
+            generate(data, args.rows, args.seed)
         py = sys.executable
         common = ["--data", str(data), "--work", str(work)]
-        base = _run(py, "--child", "base", *common)
+
+        def step(name: str) -> dict:
+            return {"saved": work / f"step-{name}.json" if args.keep else None, "reuse": args.resume}
+
+        base = _run(py, "--child", "base", *common, **step("base"))
         split = json.dumps({k: base[k] for k in ("train_until", "valid_until")})
         print(f"{base['transactions']:,} transactions; features...", file=sys.stderr)
-        feats = {"ours": _run(py, "--child", "ours", *common, "--chunk-days", str(args.chunk_days)),
+        feats = {"ours": _run(py, "--child", "ours", *common, "--chunk-days", str(args.chunk_days),
+                              **step("ours")),
                  "raw": {"transactions": base["transactions"], **base["raw"]}}
         if args.snapml_python:
             print("Snap ML GFP, edge by edge...", file=sys.stderr)
             try:
-                feats["snapml"] = _run(args.snapml_python, "--child", "gfp", *common)
+                feats["snapml"] = _run(args.snapml_python, "--child", "gfp", *common, **step("gfp"))
             except (RuntimeError, OSError) as exc:
                 feats["snapml_error"] = str(exc).splitlines()[-1]
         else:
@@ -384,9 +396,10 @@ def main() -> None:
         for k in ("ours", "raw", "snapml"):
             if k in feats:
                 print(f"fitting {k}...", file=sys.stderr)
-                fits[k] = _run(py, "--child", "fit", "--kind", k, "--work", str(work), "--split", split)
+                fits[k] = _run(py, "--child", "fit", "--kind", k, "--work", str(work), "--split", split,
+                               **step(f"fit-{k}"))
         print("detect end to end...", file=sys.stderr)
-        det = _run(py, "--child", "detect", *common, "--split", split)
+        det = _run(py, "--child", "detect", *common, "--split", split, **step("detect"))
         doc = {"rows_requested": args.rows, "seed": args.seed, "transactions": base["transactions"],
                "illicit": base["illicit"], "split": {k: base[k] for k in ("first", "train_until", "valid_until",
                                                                            "last")},
