@@ -46,7 +46,8 @@ class World:
     banks: dict[int, int] = field(default_factory=dict)
     owners: dict[int, int] = field(default_factory=dict)
     parties: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # shipments and trade documents as table rows; dates may be given as days after T0
+    # shipments and trade documents as table rows; dates may be given as days after T0; a shipment's
+    # optional "illicit" and "typology" keys go to shipment_labels
     shipments: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
 
@@ -111,12 +112,15 @@ def write(world: World, out: Path) -> Path:
         w.write_table("party_labels", _fill("party_labels", [
             {"party_id": p, "is_illicit": False, "role": "legitimate"} for p in party_ids]))
         w.write_table("shipments", _fill("shipments", [_shipment(r) for r in world.shipments]))
+        w.write_table("shipment_labels", _fill("shipment_labels", [
+            {"shipment_id": r["shipment_id"], "is_illicit": r.get("illicit", False), "typology": r.get("typology")}
+            for r in world.shipments]))
         w.write_table("trade_documents", _fill("trade_documents", [
             {"document_id": i, "doc_number": f"D{i}", "goods_description": "goods", "currency": "USD",
              **r, "issue_date": _day(r["issue_date"])} for i, r in enumerate(world.documents, start=1)]))
         # Every other table of the schema (whatever the twins add) is empty here.
         written = {"places", "banks", "fx_rates", "goods", "parties", "accounts", "transactions",
-                   "transaction_labels", "party_labels", "shipments", "trade_documents"}
+                   "transaction_labels", "party_labels", "shipments", "shipment_labels", "trade_documents"}
         for name in sch.TABLE_NAMES:
             if name not in written:
                 w.write_table(name, _fill(name, []))

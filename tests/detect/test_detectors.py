@@ -72,7 +72,7 @@ def _trade(w: World) -> None:
                       95: {"kind": "business", "industry_code": "424690", "country": "MX"}})
     route = {"forwarder_ids": [92, 93, 94], "transship_port_id": 5, "departure_date": 30}
     w.shipments += [{"shipment_id": 700, "exporter_id": 91, "importer_id": 90, "hs_code": "2933.39",
-                     "quantity": 500.0, "declared_value": 900_000.0, **route},
+                     "quantity": 500.0, "declared_value": 900_000.0, "illicit": True, "typology": "T1", **route},
                     {"shipment_id": 701, "exporter_id": 96, "importer_id": 95, "hs_code": "2933.39",
                      "quantity": 1000.0, "declared_value": 180_000.0, **route}]
     for sid, issuer, qty, bl_qty, value in ((700, 91, 500.0, 350.0, 900_000.0), (701, 96, 1000.0, 1000.0, 180_000.0)):
@@ -280,10 +280,10 @@ def test_detect_command_cases_and_alert_budget(tmp_path: Path) -> None:
 
     data = write(_world(), tmp_path / "ds")
     runner = CliRunner()
-    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "a.parquet"), "--json"])
+    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "a.parquet"), "--no-model", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["alerts"] == 8
-    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "c.parquet"), "--cases",
+    res = runner.invoke(app, ["detect", str(data), "--out", str(tmp_path / "c.parquet"), "--cases", "--no-model",
                               "--budget-alerts", "3", "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)

@@ -37,3 +37,24 @@ def test_known_answers_on_planted_patterns(tmp_path: Path) -> None:
     # From day 45 only the mirror swap (day 50) is in the test period.
     assert late["transactions"]["true_positives"] == 2 and late["alerts"] == 1 and late["f1"] == 1.0
     assert late["cases"]["time_to_detect_hours"]["median"] == pytest.approx(0.25)
+
+
+def test_shipment_level_precision_and_recall(tmp_path: Path) -> None:
+    # Shipment 700 is illicit (T1) and carried by the trade alert; 701 is the legitimate decoy.
+    with open_dataset(write(_world(), tmp_path / "ds")) as ds:
+        alerts, _ = detect(ds)
+        full = evaluate(alerts, ds)["shipments"]
+        no_trade = evaluate(alerts.filter(pa.array(["trade_based" not in d for d in
+                                                    alerts.column("detectors").to_pylist()])), ds)["shipments"]
+        # A decoy flagged too: one alert carrying both shipments halves precision.
+        both = alerts.set_column(alerts.schema.get_field_index("shipment_ids"), "shipment_ids",
+                                 pa.array([[700, 701] if s else [] for s in alerts.column("shipment_ids").to_pylist()],
+                                          pa.list_(pa.int64())))
+        half = evaluate(both, ds)["shipments"]
+        # Both shipments depart on day 30: a test period from day 31 has none.
+        late = evaluate(alerts, ds, start=T0 + dt.timedelta(days=31))["shipments"]
+    assert full == {"precision": 1.0, "recall": 1.0, "f1": 1.0, "shipments": 2, "illicit_shipments": 1,
+                    "flagged_shipments": 1, "true_positives": 1}
+    assert (no_trade["recall"], no_trade["flagged_shipments"], no_trade["illicit_shipments"]) == (0.0, 0, 1)
+    assert (half["precision"], half["recall"], half["f1"]) == (0.5, 1.0, pytest.approx(2 / 3))
+    assert (late["shipments"], late["illicit_shipments"], late["flagged_shipments"]) == (0, 0, 0)

@@ -30,6 +30,12 @@ def register(app: typer.Typer) -> None:
     app.command()(evaluate)
 
 
+_LIST_OPT = typer.Option(
+    None, "--list", "-l",
+    help="Sanctions list whose matches among the dataset's parties feed the listed-hop features: ofac-sdn, un "
+         "(newest shipped snapshot), a shipped list id or a list file; repeatable.")
+
+
 def _date(value: str | None, option: str) -> dt.datetime | None:
     if value is None:
         return None
@@ -47,33 +53,49 @@ def train(
     model: Path = typer.Option(..., "--model", help="Model file to write (JSON)."),
     budget: float = typer.Option(0.005, "--budget", help="Alert budget: share of transactions flagged."),
     engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
+    budget_alerts: int | None = typer.Option(
+        None, "--budget-alerts", min=0,
+        help="Alert budget as a count: the threshold gives at most N model alerts over the validation period "
+             "(instead of --budget)."),
+    lists: list[str] | None = _LIST_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
-    from counterflow.detect.api import open_data
+    from counterflow.detect.api import listed_party_ids, open_data
     from counterflow.detect.api import train as run
+    from counterflow.detect.features import FeatureBuilder
     from counterflow.detect.model import LightGBMScorer
 
     engine = _engine(engine)
     t0 = time.perf_counter()
     with open_data(data) as ds:
+        listed = listed_party_ids(ds, lists) if lists else None
         scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
-                     scorer=LightGBMScorer(alert_budget=budget), engine=engine)
+                     scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
+                     budget_alerts=budget_alerts, engine=engine)
     scorer.save(model)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
-           "alert_budget": budget, "versions": scorer.versions_, "validation": getattr(scorer, "validation_", None),
-           "seconds": round(time.perf_counter() - t0, 2)}
+           "alert_budget": budget, "budget_alerts": getattr(scorer, "budget_", None),
+           "listed_parties": None if listed is None else listed.num_rows, "versions": scorer.versions_,
+           "validation": getattr(scorer, "validation_", None), "seconds": round(time.perf_counter() - t0, 2)}
     if json_out:
         emit_json(doc)
+        return
+    if budget_alerts is None:
+        rule = f"for a budget of {budget:.2%} of transactions"
     else:
-        console.print(f"trained on {escape(str(data))}: {doc['features']} features, threshold "
-                      f"{doc['threshold']:.4f} for a budget of {budget:.2%}, saved to {escape(str(model))} "
-                      f"in {doc['seconds']} s")
+        b = doc["budget_alerts"]
+        rule = (f"for at most {budget_alerts:,} alerts over the {b['rows']} period "
+                f"({b['flagged_alerts']:,} alerts, {b['flagged_transactions']:,} transactions flagged there)")
+    console.print(f"trained on {escape(str(data))}: {doc['features']} features, threshold "
+                  f"{doc['threshold']:.4f} {rule}, saved to {escape(str(model))} in {doc['seconds']} s")
 
 
 def detect(
     data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
-    model: Path | None = typer.Option(None, "--model", help="Trained model; without it the typology detectors."),
+    model: Path | None = typer.Option(None, "--model", help="Trained model (default: the built-in model)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Typology detectors only, no learned score."),
+    lists: list[str] | None = _LIST_OPT,
     out: Path = typer.Option(..., "--out", "-o", help="Alerts file to write (Parquet)."),
     start: str | None = typer.Option(None, "--from", help="Only patterns completed from this date."),
     end: str | None = typer.Option(None, "--until", help="Only patterns completed before this date."),
@@ -85,18 +107,22 @@ def detect(
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     show: int = typer.Option(10, "--show", help="Alerts to print."),
 ) -> None:
-    """Find alerts: typology detectors with evidence, plus the learned score when given a model."""
+    """Find alerts: typology detectors with evidence, plus the learned score (the built-in model unless
+    --model or --no-model)."""
     from counterflow.detect.alerts import write_alerts
     from counterflow.detect.api import detect as run
-    from counterflow.detect.api import open_data
-    from counterflow.detect.model import LightGBMScorer
+    from counterflow.detect.api import listed_party_ids, open_data
+    from counterflow.detect.model import LightGBMScorer, load_builtin
 
     engine = _engine(engine)
+    if no_model and model is not None:
+        raise InputError("give --model or --no-model, not both", field="--no-model")
     t0 = time.perf_counter()
-    scorer = LightGBMScorer.load(model) if model is not None else None
+    scorer = None if no_model else LightGBMScorer.load(model) if model is not None else load_builtin()
     with open_data(data) as ds:
+        listed = listed_party_ids(ds, lists) if lists else None
         alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"),
-                               cases=cases, budget_alerts=budget_alerts, engine=engine)
+                               cases=cases, budget_alerts=budget_alerts, listed=listed, engine=engine)
     write_alerts(alerts, evidence, out, overwrite=overwrite)
     rows = alerts.to_pylist()
     by_det: dict[str, int] = {}
@@ -106,6 +132,8 @@ def detect(
     doc = {"alerts_file": str(out), "alerts": len(rows), "evidence_rows": evidence.num_rows,
            "by_detector": dict(sorted(by_det.items())), "seconds": round(time.perf_counter() - t0, 2),
            "grouping": "cases" if cases else "accounts", "budget_alerts": budget_alerts,
+           "model": None if no_model else str(model) if model is not None else "built-in",
+           "listed_parties": None if listed is None else listed.num_rows,
            "top": [{k: a[k] for k in ("alert_id", "subject_account", "accounts", "score", "typologies", "reason")}
                    for a in rows[:show]]}
     if json_out:
@@ -144,6 +172,9 @@ def evaluate(
     t.add_row("accounts", f"{ac['precision']:.3f}", f"{ac['recall']:.3f}", f"{ac['f1']:.3f}", "",
               f"{ac['illicit_accounts']:,} illicit")
     t.add_row("cases", "", f"{cs['recall']:.3f}", "", "", f"{cs['cases']:,} cases")
+    sh = doc["shipments"]
+    t.add_row("shipments", f"{sh['precision']:.3f}", f"{sh['recall']:.3f}", f"{sh['f1']:.3f}", "",
+              f"{sh['illicit_shipments']:,} illicit, {sh['flagged_shipments']:,} flagged")
     for code, m in doc["typologies"].items():
         t.add_row(f"typology {code}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
                   f"{m['value_recall']:.3f}", f"{m['support']:,} illicit, {m['flagged']:,} flagged")

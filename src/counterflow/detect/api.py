@@ -24,7 +24,7 @@ from counterflow.detect.cases import group_cases
 from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detectors
 from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, evidence_select
 from counterflow.detect.features import FeatureBuilder
-from counterflow.detect.model import LightGBMScorer
+from counterflow.detect.model import LightGBMScorer, alert_count_threshold
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.engine.registry import open_engine
 from counterflow.errors import InputError
@@ -62,11 +62,41 @@ LEFT JOIN transaction_labels l ON l.txn_id = i.txn_id ORDER BY i.k"""))
     return t.column("y").to_numpy(zero_copy_only=False).astype(bool)
 
 
+def listed_party_ids(ds: Dataset, lists: list[str]) -> pa.Table:
+    """party_id of the dataset's parties that screening against ``lists`` matches (verdict 'match').
+
+    ``lists`` holds shipped list ids (``ofac-sdn`` and ``un`` name the newest shipped snapshot of
+    each) or paths to list files, as ``counterflow screen --list`` takes them.
+    """
+    from counterflow.screen.features import listed_parties
+    from counterflow.screen.index import ScreeningIndex
+    from counterflow.screen.lists import load_list
+    from counterflow.screen.match import Screener
+
+    screener = Screener(ScreeningIndex([load_list(resolve_list(s)) for s in lists]))
+    return listed_parties(screener, ds.arrow("parties")).select(["party_id"])
+
+
+def resolve_list(spec: str) -> str:
+    """``ofac-sdn`` and ``un`` stand for the newest shipped snapshot of each publisher's list;
+    anything else (a shipped list id, a list file) is passed on as it is."""
+    from counterflow.screen.lists import SHIPPED
+
+    newest: dict[str, str] = {}
+    for item in sorted(SHIPPED, key=lambda s: s.published):
+        newest["ofac-sdn" if item.publisher == "OFAC" else item.publisher.lower()] = item.list_id
+    return newest.get(spec, spec)
+
+
 def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
           scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None,
-          engine: str = "duckdb") -> LightGBMScorer:
+          engine: str = "duckdb", budget_alerts: int | None = None) -> LightGBMScorer:
     """Fit the learned score on rows before ``until``; threshold on [until, validate_until).
-    ``engine`` names the engine that computes the features (:mod:`counterflow.engine.registry`)."""
+
+    The threshold flags the scorer's ``alert_budget`` share of those rows, or, with
+    ``budget_alerts``, the rows of at most that many alerts (flagged rows grouped by account, as
+    ``detect`` groups them) over the threshold period. ``engine`` names the engine that computes
+    the features (:mod:`counterflow.engine.registry`)."""
     builder = (builder or FeatureBuilder()).fit()
     scorer = scorer or LightGBMScorer()
     eng = open_engine(engine, ds)
@@ -81,7 +111,17 @@ def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None
         if Xv.num_rows == 0:
             Xv = None
     log.info("training on %d transactions (%d illicit)", len(y), int(y.sum()))
-    return scorer.fit(X, y, feature_names=builder.feature_names_, X_valid=Xv, y_valid=yv)
+    scorer.fit(X, y, feature_names=builder.feature_names_, X_valid=Xv, y_valid=yv)
+    if budget_alerts is not None:
+        ref = Xv if Xv is not None else X
+        subjects = pa.compute.coalesce(ref.column("src_account"), ref.column("dst_account")).to_numpy()
+        scores = scorer.decision_function(ref)
+        scorer.threshold_ = alert_count_threshold(scores, subjects, budget_alerts)
+        flagged = np.unique(subjects[scores >= scorer.threshold_])
+        scorer.budget_ = {"alerts": budget_alerts, "flagged_alerts": int(len(flagged)),
+                          "flagged_transactions": int(np.sum(scores >= scorer.threshold_)),
+                          "rows": "validation" if Xv is not None else "training"}
+    return scorer
 
 
 def model_evidence(ds: Dataset, scored: pa.Table, threshold: float, engine: Engine | None = None) -> pa.Table:
@@ -124,12 +164,14 @@ def score_transactions(ds: Dataset, scorer: LightGBMScorer, start: dt.datetime |
 def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datetime | None = None,
            end: dt.datetime | None = None, detectors: tuple[Detector, ...] = DEFAULT_DETECTORS,
            cases: bool = False, case_window_s: int = 7 * 86_400,
-           budget_alerts: int | None = None, engine: str = "duckdb") -> tuple[pa.Table, pa.Table]:
-    """Alerts and their evidence for [start, end). Without a scorer, the typology detectors alone
-    (the built-in model); with one, its flagged transactions are evidence too. ``cases`` merges
-    connected flagged accounts into one alert per case (:mod:`counterflow.detect.cases`);
-    ``budget_alerts`` keeps the highest-ranked alerts (or cases) only. ``engine`` names the engine
-    that runs the detectors and features (:mod:`counterflow.engine.registry`)."""
+           budget_alerts: int | None = None, listed: pa.Table | None = None,
+           engine: str = "duckdb") -> tuple[pa.Table, pa.Table]:
+    """Alerts and their evidence for [start, end). Without a scorer, the typology detectors alone;
+    with one, its flagged transactions are evidence too. ``cases`` merges connected flagged
+    accounts into one alert per case (:mod:`counterflow.detect.cases`); ``budget_alerts`` keeps
+    the highest-ranked alerts (or cases) only; ``listed`` (party_id of listed or known-bad
+    parties) fills the scorer's listed-hop features. ``engine`` names the engine that runs the
+    detectors and features (:mod:`counterflow.engine.registry`)."""
     lo, hi = ds.fetchall("SELECT min(ts), max(ts) FROM transactions")[0]
     if lo is None:
         raise InputError("the dataset has no transactions", file=str(ds.path))
@@ -140,7 +182,7 @@ def detect(ds: Dataset, *, scorer: LightGBMScorer | None = None, start: dt.datet
     scores: dict[int, float] = {}
     threshold = None
     if scorer is not None:
-        scored = score_transactions(ds, scorer, a, b, engine=eng)
+        scored = score_transactions(ds, scorer, a, b, FeatureBuilder(listed=listed), engine=eng)
         threshold = scorer.threshold_
         ev = model_evidence(ds, scored, threshold, eng)
         evidence = pa.concat_tables([evidence, ev.cast(evidence.schema)])

@@ -24,6 +24,7 @@ from counterflow.errors import InputError
 
 FORMAT = "counterflow-model"
 FORMAT_VERSION = 1
+BUILTIN_MODEL = "builtin_model.json"
 
 
 def to_matrix(X: pa.Table | np.ndarray, feature_names: list[str] | None = None) -> np.ndarray:
@@ -46,6 +47,45 @@ def budget_threshold(scores: np.ndarray, budget: float) -> float:
         return 1.0
     k = max(1, math.ceil(budget * len(scores)))
     return float(np.sort(scores)[::-1][k - 1])
+
+
+def alert_count_threshold(scores: np.ndarray, subjects: np.ndarray, n_alerts: int) -> float:
+    """The lowest score threshold at which the rows scoring at or above it fall into at most
+    ``n_alerts`` distinct subjects (accounts), as ``detect`` groups flagged rows into alerts.
+
+    Rows of equal score are flagged together, so a tie that would overshoot the budget is left out.
+    """
+    if n_alerts < 0:
+        raise ValueError("alert budget must be a count of alerts, 0 or more")
+    scores = np.asarray(scores, dtype=np.float64)
+    if len(scores) == 0:
+        return 1.0
+    order = np.argsort(-scores, kind="stable")
+    s = scores[order]
+    # A row opens a new alert when its subject appears for the first time in score order.
+    _, first = np.unique(np.asarray(subjects)[order], return_index=True)
+    new = np.zeros(len(s), dtype=np.int64)
+    new[first] = 1
+    alerts = np.cumsum(new)
+    cut = np.r_[s[1:] != s[:-1], True] & (alerts <= n_alerts)
+    if not cut.any():
+        return float(np.nextafter(s[0], np.inf))  # nothing may be flagged: above the top score
+    return float(s[np.flatnonzero(cut)[-1]])
+
+
+def f1_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """The score threshold (flag ``score >= t``) with the highest minority-class F1 on (scores, y)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y, dtype=bool)
+    if len(scores) == 0 or not y.any():
+        raise ValueError("choosing a threshold by F1 needs rows with laundering among them")
+    order = np.argsort(-scores, kind="stable")
+    s, tp = scores[order], np.cumsum(y[order])
+    flagged = np.arange(1, len(s) + 1)
+    # Only cut between different scores: rows of equal score are flagged together.
+    cut = np.r_[s[1:] != s[:-1], True]
+    f1 = np.where(cut, 2 * tp / (flagged + y.sum()), -1.0)
+    return float(s[int(np.argmax(f1))])
 
 
 class LightGBMScorer:
@@ -132,7 +172,8 @@ class LightGBMScorer:
         doc = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "params": self.get_params(),
             "feature_names": self.feature_names_, "threshold": self.threshold_, "versions": self.versions_,
-            "validation": getattr(self, "validation_", None), "model": self.booster_.model_to_string(),
+            "validation": getattr(self, "validation_", None), "budget": getattr(self, "budget_", None),
+            "model": self.booster_.model_to_string(),
         }
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +208,25 @@ class LightGBMScorer:
         self.versions_ = doc.get("versions", {})
         if doc.get("validation"):
             self.validation_ = doc["validation"]
+        if doc.get("budget"):
+            self.budget_ = doc["budget"]
         return self
+
+
+def builtin_model_path() -> Path:
+    """The model shipped in the package (trained by ``bench/train_builtin.py``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("counterflow.detect") / "data" / BUILTIN_MODEL))
+
+
+def load_builtin() -> LightGBMScorer:
+    """The shipped model; an error saying how to make it when the package has none."""
+    path = builtin_model_path()
+    if not path.exists():
+        raise InputError("the package ships no built-in model; train one with bench/train_builtin.py "
+                         "or pass --model", file=str(path))
+    return LightGBMScorer.load(path)
 
 
 def versions() -> dict[str, str]:

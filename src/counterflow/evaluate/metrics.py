@@ -8,8 +8,10 @@ Accounts: an account is illicit when its holder is labelled so or it is on eithe
 illicit transaction; an alert's accounts (its subject, or every account of a case alert) are its
 predictions, and an alert is a hit for precision at budget when one of them is illicit. Cases:
 detected when any of their transactions is flagged; time to detect runs from the case's first
-transaction to the earliest alert holding one of its transactions. ``start`` limits everything
-to transactions (and alerts) from that time on, the test period of a temporal split.
+transaction to the earliest alert holding one of its transactions. Shipments: a shipment is
+flagged when an alert carries it (the trade detectors' evidence), illicit when
+``shipment_labels`` says so. ``start`` limits everything to transactions (and alerts) from that
+time on, the test period of a temporal split, and shipments to those departing on or after it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from counterflow.dataset.reader import Dataset
-from counterflow.detect.base import txn_base_sql
+from counterflow.detect.base import ts_literal, txn_base_sql
 from counterflow.engine.duckdb import DuckDBEngine
 from counterflow.engine.pipeline import Pipeline
 
@@ -52,6 +54,8 @@ def evaluate(alerts: pa.Table, ds: Dataset, *, start: dt.datetime | None = None,
                                         "txn_id": pa.array(flat["txn_id"], pa.int64()),
                                         "code": pa.array(flat["code"], pa.string())}))
     eng.register("_ev_alerts", alerts.select(["alert_id", "subject_account", "score", "alert_ts"]))
+    shipped = sorted({s for ids in alerts.column("shipment_ids").to_pylist() for s in ids or ()})
+    eng.register("_ev_shipments", pa.table({"shipment_id": pa.array(shipped, pa.int64())}))
     acc = {"alert_id": [], "account": []}
     for a in alerts.select(["alert_id", "subject_account", "accounts"]).to_pylist():
         for x in a["accounts"] or [a["subject_account"]]:
@@ -126,8 +130,16 @@ SELECT a.alert_id, a.score, EXISTS (SELECT 1 FROM _ev_accounts x WHERE x.alert_i
     UNION SELECT ac.account_id FROM accounts ac JOIN party_labels pl ON pl.party_id = ac.party_id
           WHERE pl.is_illicit)) AS hit
 FROM _ev_alerts a ORDER BY a.score DESC, a.alert_ts, a.alert_id""")
+        since = f"WHERE s.departure_date >= CAST({ts_literal(start)} AS DATE)" if start is not None else ""
+        ship = q(f"""
+WITH s AS (SELECT s.shipment_id, coalesce(l.is_illicit, false) AS y, f.shipment_id IS NOT NULL AS flagged
+           FROM shipments s LEFT JOIN shipment_labels l ON l.shipment_id = s.shipment_id
+           LEFT JOIN _ev_shipments f ON f.shipment_id = s.shipment_id {since})
+SELECT count(*) AS n, coalesce(sum(CASE WHEN y THEN 1 ELSE 0 END), 0) AS n_bad,
+       coalesce(sum(CASE WHEN flagged THEN 1 ELSE 0 END), 0) AS n_flagged,
+       coalesce(sum(CASE WHEN y AND flagged THEN 1 ELSE 0 END), 0) AS tp FROM s""")[0]
     finally:
-        for name in ("_ev_truth", "_ev_flags", "_ev_alerts", "_ev_accounts"):
+        for name in ("_ev_truth", "_ev_flags", "_ev_alerts", "_ev_accounts", "_ev_shipments"):
             eng.drop(name)
     hours = sorted((c["detected_ts"] - c["first_ts"]).total_seconds() / 3600 for c in cases if c["detected_ts"])
     detected = len(hours)
@@ -145,6 +157,9 @@ FROM _ev_alerts a ORDER BY a.score DESC, a.alert_ts, a.alert_id""")
         "cases": {"cases": len(cases), "detected": detected, "recall": detected / len(cases) if cases else 0.0,
                   "time_to_detect_hours": {"median": hours[len(hours) // 2] if hours else None,
                                            "max": hours[-1] if hours else None}},
+        "shipments": {**_prf(ship["tp"], ship["n_flagged"] - ship["tp"], ship["n_bad"] - ship["tp"]),
+                      "shipments": int(ship["n"]), "illicit_shipments": int(ship["n_bad"]),
+                      "flagged_shipments": int(ship["n_flagged"]), "true_positives": int(ship["tp"])},
         "precision_at_budget": precision_at,
         "typologies": typ,
     }
