@@ -44,6 +44,7 @@ from counterflow.detect.windows import ACCOUNT_AGGS, window_kernel
 from counterflow.engine.dialects import Dialect
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.engine.registry import open_engine
+from counterflow.world.geography import COUNTRY_CODES
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ _ACCOUNT_RATIOS: tuple[tuple[str, str], ...] = (
 )
 _TXN_FEATURES: tuple[str, ...] = (
     "amount_usd", "log_amount", "is_cash", "is_round", "below_threshold", "cross_currency",
-    "cross_border", "hour", "channel_code", "pair_n", "cycle_len", "sg", "gs",
+    "cross_border", "hour", "channel_code", "currency_paid_code", "currency_received_code", "src_country_code",
+    "dst_country_code", "pair_n", "cycle_len", "sg", "gs",
 )
 # Profile mismatch (C2, C7): money a profile does not explain, per window label ``{s}``.
 _PROFILE_FEATURES: tuple[tuple[str, str], ...] = (
@@ -210,6 +212,10 @@ FROM {source} WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND e >=
                   for w in self.windows for name, expr in _ACCOUNT_RATIOS]
         p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM {windows_table}")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
+        # Categories as codes, as raw-field models take them: the rails and currencies a payment
+        # uses and the countries of its banks (-1: unknown or no account on that side).
+        cur = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CURRENCIES))
+        ctry = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(COUNTRY_CODES))
         top = max(w.seconds for w in self.windows)
         # pair_n of a payment from lo on looks back one window; older rows only widen the sort.
         reach = d.epoch_seconds(ts_literal(lo - dt.timedelta(seconds=top)))
@@ -217,6 +223,10 @@ FROM {source} WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND e >=
 SELECT txn_id, ts, src_account, dst_account, src_party, dst_party, amount_usd, ln(1 + amount_usd) AS log_amount,
        is_cash, is_round, below_threshold, cross_currency, cross_border, hour(ts) AS hour,
        CASE channel {chan} ELSE -1 END AS channel_code,
+       CASE currency_paid {cur} ELSE -1 END AS currency_paid_code,
+       CASE currency_received {cur} ELSE -1 END AS currency_received_code,
+       CASE src_country {ctry} ELSE -1 END AS src_country_code,
+       CASE dst_country {ctry} ELSE -1 END AS dst_country_code,
        CASE WHEN src_account IS NULL OR dst_account IS NULL THEN 0 ELSE count(*) OVER (
            PARTITION BY src_account, dst_account ORDER BY e RANGE BETWEEN {top} PRECEDING AND CURRENT ROW) END AS pair_n
 FROM {source} WHERE e >= {reach}""")
