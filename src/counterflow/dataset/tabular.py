@@ -40,11 +40,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from counterflow.dataset import vocab
 from counterflow.dataset.amlworld import Progress, write_staged
 from counterflow.errors import InputError
+from counterflow.scenario.base import Strict
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,7 @@ _BATCH_ROWS = 1 << 20
 Channel = Literal["ACH", "WIRE", "CARD", "CASH", "CHEQUE", "P2P", "MSB", "CRYPTO"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Columns(_Strict):
+class Columns(Strict):
     """Which column of the file holds each field; only the first four are required."""
 
     timestamp: str
@@ -73,7 +70,7 @@ class Columns(_Strict):
     label: str | None = None
 
 
-class ColumnMapping(_Strict):
+class ColumnMapping(Strict):
     """How to read one layout of transaction file."""
 
     columns: Columns

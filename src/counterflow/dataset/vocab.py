@@ -59,3 +59,12 @@ FLOW_MEASURES = (
     "price_china_usd_kg", "price_mexico_usd_kg", "price_us_wholesale_usd_kg", "mail_sent_kg", "mail_seized_kg",
     "interior_seized_pure_kg",
 )
+
+
+def encode(values: list[str | None], vocabulary: tuple[str, ...]):  # noqa: ANN201 - pa.DictionaryArray
+    """Values (None allowed) as a dictionary array over the whole ``vocabulary``, as the schema stores
+    its vocabulary columns; a value outside it raises ValueError."""
+    import pyarrow as pa
+
+    idx = pa.array([None if v is None else vocabulary.index(v) for v in values], pa.int8())
+    return pa.DictionaryArray.from_arrays(idx, pa.array(vocabulary))

@@ -48,10 +48,6 @@ class IllicitParties:
     accounts: pa.Table
 
 
-def _dictionary(values: list[str | None], vocabulary: tuple[str, ...]) -> pa.DictionaryArray:
-    idx = pa.array([None if v is None else vocabulary.index(v) for v in values], pa.int8())
-    return pa.DictionaryArray.from_arrays(idx, pa.array(vocabulary))
-
 
 def build_parties(r: TwinResult, pop: Population, seed: int, start: dt.date) -> IllicitParties:
     """Parties, labels and one account each for every member of the twin's agent sets."""
@@ -129,8 +125,8 @@ def build_parties(r: TwinResult, pop: Population, seed: int, start: dt.date) -> 
     labels = pa.table({
         "party_id": pid,
         "is_illicit": np.ones(n, bool),
-        "role": _dictionary(roles, vocab.ROLES),
-        "typology": _dictionary(typologies, vocab.TYPOLOGIES),
+        "role": vocab.encode(roles, vocab.ROLES),
+        "typology": vocab.encode(typologies, vocab.TYPOLOGIES),
         "case_id": pa.array(cases, pa.int64()),
     })
     accounts = _accounts(pid, cols["country"], cols["kind"], pop, rng, start)
@@ -235,7 +231,7 @@ def build_trade(r: TwinResult, ip: IllicitParties, seed: int, start: dt.date, en
         "shipment_id": sid,
         "is_illicit": np.ones(n, bool),
         "actual_hs_code": [P.CHEMICALS[x].actual_hs for x in g],
-        "typology": _dictionary(typ, vocab.TYPOLOGIES),
+        "typology": vocab.encode(typ, vocab.TYPOLOGIES),
         "case_id": pa.array(P.CASE_BASE + org, pa.int64()),
     })
     documents = _documents(sid, declared, kg, value, exporter, consignee, chains, depart, arrive,

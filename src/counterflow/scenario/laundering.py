@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from counterflow.scenario.base import Strict
 from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
 
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
@@ -31,11 +32,7 @@ BankCountry = Literal["US", "MX", "CN", "HK", "CA", "IN"]
 SCALE_PER_PERSON = 4e-7
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Lever(_Strict):
+class _Lever(Strict):
     start: dt.date
     note: str = ""
 
@@ -97,7 +94,7 @@ Lever = Annotated[BankCutoff | MxUsdCap | FxQuota | AccountClosure | Sanction, F
 LEVER_KINDS: tuple[str, ...] = ("bank_cutoff", "mx_usd_cap", "fx_quota", "account_closure", "sanction")
 
 
-class Laundering(_Strict):
+class Laundering(Strict):
     """Knobs of the money side: who launders through brokers, how much, at what fee."""
 
     enabled: bool = True

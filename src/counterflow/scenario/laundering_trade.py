@@ -10,14 +10,12 @@ both; ``enabled: false`` switches one off.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from counterflow.scenario.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TradeLaundering(_Strict):
+class TradeLaundering(Strict):
     """Cash laundered by buying goods in the US or China and selling them in Mexico."""
 
     enabled: bool = True
@@ -67,7 +65,7 @@ class TradeLaundering(_Strict):
         return self
 
 
-class SupplierPayments(_Strict):
+class SupplierPayments(Strict):
     """How the cartels pay for the trafficking twin's precursor shipments (P6, P8-P10, F1, F2)."""
 
     enabled: bool = True

@@ -10,26 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from counterflow.scenario.base import Strict
 from counterflow.scenario.laundering import Laundering
 from counterflow.scenario.trafficking import Trafficking
 
 CountryCode = Literal["US", "MX", "CN", "HK", "CA", "IN"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Population(_Strict):
+class Population(Strict):
     """How many parties the legitimate economy has."""
 
     persons: int = Field(10_000, ge=20, le=200_000_000)
     businesses: int = Field(1_000, ge=40, le=20_000_000)
 
 
-class Behaviour(_Strict):
+class Behaviour(Strict):
     """Rates and sizes of ordinary activity (per person unless said otherwise)."""
 
     card_purchases_per_day: float = Field(0.9, ge=0, le=20)
@@ -49,7 +46,7 @@ class Behaviour(_Strict):
     seasonality: bool = True
 
 
-class Output(_Strict):
+class Output(Strict):
     """How the dataset is written (part of the scenario so that bytes are reproducible)."""
 
     chunk_rows: int = Field(1_000_000, ge=1_000, le=50_000_000)
@@ -57,7 +54,7 @@ class Output(_Strict):
     compression: Literal["zstd", "snappy", "lz4", "none"] = "zstd"
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """One run of the twin: when, how big, where, and how people behave."""
 
     name: str = Field(..., min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")

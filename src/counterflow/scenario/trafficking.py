@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from counterflow.scenario.base import Strict
 
 Chemical = Literal["fentanyl", "NPP", "4-ANPP", "4-AP", "1-boc-4-AP", "norfentanyl", "methylamine"]
 MexicanPort = Literal["manzanillo", "lazaro_cardenas", "ensenada", "veracruz"]
@@ -26,11 +28,7 @@ Organisation = Literal["sinaloa", "cjng", "dominican_tco"]
 SourceCountry = Literal["CN", "IN"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Lever(_Strict):
+class _Lever(Strict):
     start: dt.date
     note: str = ""
 
@@ -103,7 +101,7 @@ LEVER_KINDS: tuple[str, ...] = (
 )
 
 
-class Trafficking(_Strict):
+class Trafficking(Strict):
     """The physical twin: size of the network, market scale, and counter-measures."""
 
     enabled: bool = True

@@ -465,8 +465,8 @@ class _PartyBuilder:
         labels = pa.table({
             "party_id": pa.array(pc["party_id"], pa.int64()),
             "is_illicit": np.ones(n, bool),
-            "role": _dictionary(lab["role"], vocab.ROLES),
-            "typology": _dictionary(lab["typology"], vocab.TYPOLOGIES),
+            "role": vocab.encode(lab["role"], vocab.ROLES),
+            "typology": vocab.encode(lab["typology"], vocab.TYPOLOGIES),
             "case_id": pa.array(lab["case_id"], pa.int64()),
         })
         a = self.accounts
@@ -489,10 +489,6 @@ _ARROW = {"birth_date": pa.date32(), "registration_date": pa.date32(), "trade_na
           "has_website": pa.bool_(), "city_id": pa.int32(), "party_id": pa.int64(), "occupation": pa.string(),
           "industry_code": pa.string(), "tax_id": pa.string()}
 
-
-def _dictionary(values: list[str | None], vocabulary: tuple[str, ...]) -> pa.DictionaryArray:
-    idx = pa.array([None if v is None else vocabulary.index(v) for v in values], pa.int8())
-    return pa.DictionaryArray.from_arrays(idx, pa.array(vocabulary))
 
 
 def relabel_mules(labels: pa.Table, plan: Plan) -> pa.Table:

@@ -29,10 +29,6 @@ _ARROW = {"birth_date": pa.date32(), "registration_date": pa.date32(), "trade_na
           "nationality": pa.string(), "email": pa.string()}
 
 
-def _dictionary(values: list[str | None], vocabulary: tuple[str, ...]) -> pa.DictionaryArray:
-    idx = pa.array([None if v is None else vocabulary.index(v) for v in values], pa.int8())
-    return pa.DictionaryArray.from_arrays(idx, pa.array(vocabulary))
-
 
 def _city(country: str, rng: np.random.Generator) -> Any:  # noqa: ANN401 - a geography place
     cities = geo.places_of("city", country)
@@ -141,8 +137,8 @@ class PartyBuilder:
         labels = pa.table({
             "party_id": pa.array(self.pid, pa.int64()),
             "is_illicit": np.array([r != "legitimate" for r in self.labels["role"]], bool).reshape(n),
-            "role": _dictionary(self.labels["role"], vocab.ROLES),
-            "typology": _dictionary(self.labels["typology"], vocab.TYPOLOGIES),
+            "role": vocab.encode(self.labels["role"], vocab.ROLES),
+            "typology": vocab.encode(self.labels["typology"], vocab.TYPOLOGIES),
             "case_id": pa.array(self.labels["case_id"], pa.int64()),
         })
         a = self.acct

@@ -503,9 +503,7 @@ class _Orders:
             "shipment_id": pa.array(s["shipment_id"], pa.int64()),
             "is_illicit": np.array([t is not None for t in s["typology"]], bool).reshape(n),
             "actual_hs_code": pa.array(hs, pa.string()),
-            "typology": pa.DictionaryArray.from_arrays(
-                pa.array([None if t is None else vocab.TYPOLOGIES.index(t) for t in s["typology"]], pa.int8()),
-                pa.array(vocab.TYPOLOGIES)),
+            "typology": vocab.encode(s["typology"], vocab.TYPOLOGIES),
             "case_id": pa.array(s["case"], pa.int64()),
         })
         d = self.docs
