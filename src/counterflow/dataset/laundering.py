@@ -42,7 +42,7 @@ def _fx_joins(t: str = "t") -> str:
 
 
 # Illicit legs with dollar value and the roles of both sides ('cash' where there is no account).
-_LEGS = f"""
+_LEGS_SQL = f"""
 SELECT t.txn_id, t.ts, t.src_account, t.dst_account, sa.party_id src_party, da.party_id dst_party,
        t.amount_paid, CAST(t.currency_paid AS VARCHAR) cur,
        CAST(t.txn_type AS VARCHAR) txn_type, CAST(t.channel AS VARCHAR) channel, t.location_id,
@@ -81,6 +81,15 @@ def _fee(broker_cash: float, payout_usd: float, payout_mxn: float) -> dict[str, 
             "broker_fee_rate": fee / broker_cash if fee is not None else None}
 
 
+# The illicit legs are computed once per connection (a few per cent of the rows at most) and read
+# by every figure and walk of the report.
+_LEGS = "_cf_illicit_legs"
+
+
+def _prepare(ds: Dataset) -> None:
+    ds.con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_LEGS} AS {_LEGS_SQL}")
+
+
 def organisation(case_id: int | None) -> str | None:
     """The trafficking organisation behind a case id, where the case is one of the twin's."""
     if case_id is None:
@@ -95,8 +104,9 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
     ``case`` picks the case to trace (default: the case with the most laundered value); a case id
     the data does not have raises ``ValueError``.
     """
+    _prepare(ds)
     total_n, total_usd = ds.fetchone(f"SELECT count(*), sum({_usd()}) FROM transactions t {_fx_joins()}")
-    ill_n, ill_usd = ds.fetchone(f"SELECT count(*), coalesce(sum(usd), 0) FROM ({_LEGS})")
+    ill_n, ill_usd = ds.fetchone(f"SELECT count(*), coalesce(sum(usd), 0) FROM {_LEGS}")
     out: dict[str, Any] = {
         "transactions": {"rows": total_n, "illicit": ill_n, "rate": ill_n / total_n if total_n else 0.0,
                          "usd": _r(total_usd), "illicit_usd": _r(ill_usd),
@@ -104,7 +114,7 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
         "typologies": {
             t: {"rows": n, "usd": _r(v), "cases": c}
             for t, n, v, c in ds.fetchall(
-                f"SELECT coalesce(typology, '?') t, count(*), sum(usd), count(DISTINCT case_id) FROM ({_LEGS}) "
+                f"SELECT coalesce(typology, '?') t, count(*), sum(usd), count(DISTINCT case_id) FROM {_LEGS} "
                 "GROUP BY 1 ORDER BY 3 DESC")
         },
         "roles": {
@@ -124,7 +134,7 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
                sum(amount_paid) FILTER (WHERE {_BROKER_PAYOUT} AND cur = 'MXN'),
                count(DISTINCT src_account) + count(DISTINCT dst_account),
                list(DISTINCT typology ORDER BY typology), min(ts), max(ts)
-        FROM ({_LEGS}) GROUP BY case_id ORDER BY 3 DESC"""):
+        FROM {_LEGS} GROUP BY case_id ORDER BY 3 DESC"""):
         cid, n, usd, placed, abroad, delivered, b_cash, b_out, b_mxn, accts, typs, first, last = row
         cases.append({
             "case_id": cid, "organisation": organisation(cid), "rows": n, "usd": _r(usd),
@@ -138,7 +148,7 @@ def laundering_report(ds: Dataset, *, case: int | None = None, trace: bool = Tru
     out["weekly"] = [
         {"week": _iso(w)[:10], "typology": t, "rows": n, "usd": _r(v)}
         for w, t, n, v in ds.fetchall(
-            f"SELECT date_trunc('week', ts) w, coalesce(typology, '?'), count(*), sum(usd) FROM ({_LEGS}) "
+            f"SELECT date_trunc('week', ts) w, coalesce(typology, '?'), count(*), sum(usd) FROM {_LEGS} "
             "GROUP BY 1, 2 ORDER BY 1, 2")
     ]
     out["cash_proceeds"] = _cash_proceeds(ds)
@@ -164,6 +174,7 @@ def _cash_proceeds(ds: Dataset) -> dict[str, float] | None:
 
 def trace_case(ds: Dataset, case_id: int) -> dict[str, Any]:
     """One episode of a case followed from cash to the cartel: the steps and the ledger."""
+    _prepare(ds)
     # Candidate starts: a broker's payments to the cartel show the whole mirror; else any delivery
     # to the cartel (bulk cash banked in Mexico, an own channel's wire); else any leg. Up to
     # TRACE_CANDIDATES of them spread over the value range are walked, and the walk that reaches
@@ -173,7 +184,7 @@ def trace_case(ds: Dataset, case_id: int) -> dict[str, Any]:
     for cond in (_BROKER_PAYOUT, "dst_role = 'cartel' AND src_role <> 'cartel'", "true"):
         starts = ds.fetchall(f"""
             WITH c AS (SELECT txn_id, ts, row_number() OVER (ORDER BY usd, txn_id) - 1 AS i, count(*) OVER () AS n
-                       FROM ({_LEGS}) WHERE case_id = ? AND {cond})
+                       FROM {_LEGS} WHERE case_id = ? AND {cond})
             SELECT txn_id, ts FROM c WHERE n <= {TRACE_CANDIDATES}
                OR i IN (SELECT CAST(floor((k + 0.5) * n / {TRACE_CANDIDATES}) AS BIGINT) FROM range({TRACE_CANDIDATES})
                         t(k)) ORDER BY abs(i - n // 2), txn_id""", [case_id])
@@ -203,7 +214,7 @@ def _walk(ds: Dataset, case_id: int, txn0: int, t0: dt.datetime) -> tuple[dt.dat
             "txn_type", "channel", "typology", "usd", "src_role", "dst_role", "dst_party_typology", "src_name",
             "dst_name", "src_country", "dst_country", "location_id")
     rows = [dict(zip(cols, r)) for r in ds.fetchall(
-        f"SELECT {', '.join(cols)} FROM ({_LEGS}) WHERE case_id = ? AND ts >= ? AND ts < ? ORDER BY ts, txn_id",
+        f"SELECT {', '.join(cols)} FROM {_LEGS} WHERE case_id = ? AND ts >= ? AND ts < ? ORDER BY ts, txn_id",
         [case_id, lo, hi])]
     chosen = _component(rows, txn0)
     return lo, hi, [r for r in rows if r["txn_id"] in chosen], len(chosen) >= TRACE_MAX_ROWS
