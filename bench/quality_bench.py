@@ -161,9 +161,13 @@ def child_gfp(work: Path) -> dict:
     first = gfp.transform(X[:1])
     out = np.empty((len(X), first.shape[1] - X.shape[1]), dtype=np.float32)
     out[0] = first[0, X.shape[1]:]
+    step = max(1, len(X) // 20)
     for i in range(1, len(X)):
         # One edge per call: its features are computed on the graph of the edges before it.
         out[i] = gfp.transform(X[i:i + 1])[0, X.shape[1]:]
+        if i % step == 0:
+            print(f"  GFP {i:,} of {len(X):,} edges, {time.perf_counter() - u0['wall']:.0f} s", file=sys.stderr,
+                  flush=True)
     spent = _spent(u0)
     np.save(work / "gfp.npy", out)
     return {"transactions": len(X), "features": out.shape[1], **spent}
@@ -280,9 +284,10 @@ def _run(python: str, *args: str, saved: Path | None = None, reuse: bool = False
     """One child, its result saved to ``saved``; with ``reuse``, a result saved there before instead."""
     if reuse and saved is not None and saved.exists():
         return json.loads(saved.read_text(encoding="utf-8"))
-    out = subprocess.run([python, __file__, *args], capture_output=True, text=True, check=False)
+    # stderr passes through: the children's progress lines reach the user as they come.
+    out = subprocess.run([python, __file__, *args], stdout=subprocess.PIPE, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"{args[1]} failed:\n{out.stderr[-4000:]}")
+        raise RuntimeError(f"{args[1]} failed with exit code {out.returncode} (its messages are above)")
     res = json.loads(out.stdout.strip().splitlines()[-1])
     if saved is not None:
         saved.write_text(json.dumps(res), encoding="utf-8")

@@ -125,6 +125,24 @@ def test_chunking_does_not_change_features(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     with open_dataset(write(World(txns=_random_world(rng, 400, 20)), tmp_path / "c")) as ds:
         _assert_same(FeatureBuilder(chunk_days=30).transform(ds), FeatureBuilder(chunk_days=3).transform(ds))
+        _assert_same(FeatureBuilder(chunk_days=30).transform(ds), FeatureBuilder(chunk_rows=25).transform(ds))
+
+
+def test_chunk_bounds_cap_days_and_rows(tmp_path: Path) -> None:
+    # Day 0: 5 payments, day 1: 1, day 2: none, day 3: 30 (over the cap alone), day 4: 2.
+    counts = {0: 5, 1: 1, 3: 30, 4: 2}
+    w = World().add(*[Txn(day * 1440 + k, 1, 2, 10.0 + k) for day, n in counts.items() for k in range(n)])
+    with open_dataset(write(w, tmp_path / "b")) as ds:
+        day = dt.timedelta(days=1)
+        bounds = FeatureBuilder(chunk_rows=6).chunk_bounds(ds)
+        assert [(a - T0, b - T0) for a, b in bounds] == [(0 * day, 3 * day), (3 * day, 4 * day),
+                                                          (4 * day, 4 * day + dt.timedelta(seconds=60 + 1))]
+        assert [(a - T0, b - T0) for a, b in FeatureBuilder(chunk_days=2).chunk_bounds(ds)] == [
+            (0 * day, 2 * day), (2 * day, 4 * day), (4 * day, 4 * day + dt.timedelta(seconds=61))]
+        start = T0 + dt.timedelta(days=3, hours=12)
+        assert FeatureBuilder().chunk_bounds(ds, start=start, end=start) == []
+    with pytest.raises(ValueError, match="chunk_rows"):
+        FeatureBuilder(chunk_rows=0)
 
 
 def test_feature_invariants_on_generated_data(tiny: Dataset) -> None:

@@ -95,6 +95,11 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     if cost_f > cost_b and n_b > 0:
                         f_partial = True
                         break
+            if df == 0 and db == 0 and (cost_b == 0 or cost_f == 0):
+                # u received nothing in the window, or v paid nothing out before this payment: no
+                # path back exists (a third of the payments; without this they each spend the
+                # budget growing the other side for nothing).
+                break
             level_id += 1
             n_new = 0
             if n_b == 0 or (n_f > 0 and cost_f <= cost_b):
