@@ -50,6 +50,9 @@ def _world() -> World:
         w.add(Txn(40 * DAY + i * 300, 200 + i, 70, 10_000, illicit=True, typology="C3", case=4))
         w.add(Txn(41 * DAY + i * 300, 70, 210 + i, 9_750, illicit=True, typology="C3", case=4))
         w.add(Txn(40 * DAY + i * 300 + 1, 220 + i, 71, 10_000))  # credits only
+        # A business does the same: its receipts and payments are its trade, not a red flag.
+        w.add(Txn(40 * DAY + i * 300 + 2, 230 + i, 72, 10_000), Txn(41 * DAY + i * 300 + 2, 72, 240 + i, 9_750))
+    w.parties[72] = {"kind": "business", "industry_code": "423690"}
     # Mirror swap: 10,000 USD into 80 (US); 15 minutes later linked 82 (MX, shared phone) pays
     # 166,600 MXN = 9,800 USD at the fallback rate: a 2% fee. 85 pays the same but is not linked.
     w.add(Txn(50 * DAY, 81, 80, 10_000, illicit=True, typology="C1", case=5))
