@@ -25,6 +25,7 @@ from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detect
 from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, evidence_select
 from counterflow.detect.features import FeatureBuilder
 from counterflow.detect.model import LightGBMScorer, alert_count_threshold
+from counterflow.detect.spill import spill_features
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.engine.registry import open_engine
 from counterflow.errors import InputError
@@ -100,27 +101,34 @@ def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None
     builder = (builder or FeatureBuilder()).fit()
     scorer = scorer or LightGBMScorer()
     eng = open_engine(engine, ds)
-    X = builder.transform(ds, end=until, engine=eng)
-    if X.num_rows == 0:
-        raise InputError(f"no transactions before {until:%Y-%m-%d} to train on", file=str(ds.path))
-    y = labels_for(ds, X.column("txn_id"), eng)
-    Xv = yv = None
-    if validate_until is not None:
-        Xv = builder.transform(ds, start=until, end=validate_until, engine=eng)
-        yv = labels_for(ds, Xv.column("txn_id"), eng) if Xv.num_rows else None
-        if Xv.num_rows == 0:
-            Xv = None
-    log.info("training on %d transactions (%d illicit)", len(y), int(y.sum()))
-    scorer.fit(X, y, feature_names=builder.feature_names_, X_valid=Xv, y_valid=yv)
-    if budget_alerts is not None:
-        ref = Xv if Xv is not None else X
-        subjects = pa.compute.coalesce(ref.column("src_account"), ref.column("dst_account")).to_numpy()
-        scores = scorer.decision_function(ref)
-        scorer.threshold_ = alert_count_threshold(scores, subjects, budget_alerts)
-        flagged = np.unique(subjects[scores >= scorer.threshold_])
-        scorer.budget_ = {"alerts": budget_alerts, "flagged_alerts": int(len(flagged)),
-                          "flagged_transactions": int(np.sum(scores >= scorer.threshold_)),
-                          "rows": "validation" if Xv is not None else "training"}
+
+    def labels(ids: pa.Array) -> np.ndarray:
+        return labels_for(ds, ids, eng)
+
+    # Features go to disk chunk by chunk and LightGBM reads them back in batches, so memory is
+    # bounded by a chunk and LightGBM's binned copy, not by the rows trained on (detect.spill).
+    with tempfile.TemporaryDirectory(prefix="counterflow-train-") as tmp:
+        train_rows = spill_features(builder, ds, Path(tmp) / "train.parquet", end=until, engine=eng, labels=labels)
+        if train_rows.rows == 0:
+            raise InputError(f"no transactions before {until:%Y-%m-%d} to train on", file=str(ds.path))
+        valid_rows = None
+        if validate_until is not None:
+            valid_rows = spill_features(builder, ds, Path(tmp) / "valid.parquet", start=until, end=validate_until,
+                                        engine=eng, labels=labels)
+            if valid_rows.rows == 0:
+                valid_rows = None
+        log.info("training on %d transactions (%d illicit)", train_rows.rows, int(train_rows.y.sum()))
+        scorer.fit(train_rows.sequence(), train_rows.y, feature_names=builder.feature_names_,
+                   X_valid=valid_rows.sequence() if valid_rows else None,
+                   y_valid=valid_rows.y if valid_rows else None)
+        if budget_alerts is not None:
+            ref = valid_rows or train_rows
+            scores = scorer.decision_function(ref.sequence())
+            scorer.threshold_ = alert_count_threshold(scores, ref.subjects, budget_alerts)
+            flagged = np.unique(ref.subjects[scores >= scorer.threshold_])
+            scorer.budget_ = {"alerts": budget_alerts, "flagged_alerts": int(len(flagged)),
+                              "flagged_transactions": int(np.sum(scores >= scorer.threshold_)),
+                              "rows": "validation" if valid_rows is not None else "training"}
     return scorer
 
 

@@ -124,24 +124,31 @@ class LightGBMScorer:
             "scale_pos_weight": max(1.0, (len(y) - pos) / pos),
         }
 
-    def fit(self, X: pa.Table | np.ndarray, y: np.ndarray, *, feature_names: list[str] | None = None,
-            X_valid: pa.Table | np.ndarray | None = None, y_valid: np.ndarray | None = None) -> LightGBMScorer:
+    def fit(self, X: pa.Table | np.ndarray | Any, y: np.ndarray, *, feature_names: list[str] | None = None,
+            X_valid: pa.Table | np.ndarray | Any | None = None, y_valid: np.ndarray | None = None) -> LightGBMScorer:
+        """Train on (X, y); X (and X_valid) may also be a :class:`lightgbm.Sequence` of feature rows
+        (read batch by batch: :mod:`counterflow.detect.spill`), which then needs ``feature_names``."""
         import lightgbm as lgb
 
-        names = feature_names or (X.column_names if isinstance(X, pa.Table) else
-                                  [f"f{i}" for i in range(np.shape(X)[1])])
-        m = to_matrix(X, names)
+        if isinstance(X, lgb.Sequence):
+            if feature_names is None:
+                raise ValueError("training from a sequence of rows needs feature_names")
+            names, data = feature_names, X
+        else:
+            names = feature_names or (X.column_names if isinstance(X, pa.Table) else
+                                      [f"f{i}" for i in range(np.shape(X)[1])])
+            data = to_matrix(X, names)
         y = np.asarray(y, dtype=np.float64)
-        if len(y) != len(m):
-            raise ValueError(f"{len(m)} rows of features but {len(y)} labels")
+        if len(y) != len(data):
+            raise ValueError(f"{len(data)} rows of features but {len(y)} labels")
         if len(np.unique(y)) < 2:
             raise InputError("training data has one class only: laundering labels are needed to train")
-        self.booster_ = lgb.train(self._lgb_params(y), lgb.Dataset(m, y, feature_name=names, free_raw_data=True),
+        self.booster_ = lgb.train(self._lgb_params(y), lgb.Dataset(data, y, feature_name=names, free_raw_data=True),
                                   num_boost_round=self.n_estimators)
         self.feature_names_ = list(names)
         self.n_features_in_ = len(names)
         self.classes_ = np.array([False, True])
-        ref = self._score(to_matrix(X_valid, names)) if X_valid is not None else self._score(m)
+        ref = self._score_rows(X_valid if X_valid is not None else data)
         self.threshold_ = budget_threshold(ref, self.alert_budget)
         self.versions_ = versions()
         if y_valid is not None and X_valid is not None:
@@ -151,13 +158,23 @@ class LightGBMScorer:
     def _score(self, m: np.ndarray) -> np.ndarray:
         return self.booster_.predict(m)
 
+    def _score_rows(self, X: pa.Table | np.ndarray | Any) -> np.ndarray:
+        """Scores of a table, a matrix, or a :class:`lightgbm.Sequence` read in its batches."""
+        import lightgbm as lgb
+
+        if not isinstance(X, lgb.Sequence):
+            return self._score(to_matrix(X, self.feature_names_))
+        n, step = len(X), X.batch_size or 65_536
+        parts = [self._score(np.asarray(X[a:min(n, a + step)], dtype=np.float64)) for a in range(0, n, step)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
     def _check(self) -> None:
         if not hasattr(self, "booster_"):
             raise RuntimeError("this scorer is not fitted; call fit() or load() first")
 
-    def predict_proba(self, X: pa.Table | np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: pa.Table | np.ndarray | Any) -> np.ndarray:
         self._check()
-        p = self._score(to_matrix(X, self.feature_names_))
+        p = self._score_rows(X)
         return np.column_stack([1 - p, p])
 
     def decision_function(self, X: pa.Table | np.ndarray) -> np.ndarray:
