@@ -28,9 +28,10 @@ BUILTIN_MODEL = "builtin_model.json"
 
 
 def to_matrix(X: pa.Table | np.ndarray, feature_names: list[str] | None = None) -> np.ndarray:
-    """Features as a float64 matrix; missing values (nulls) become NaN, which LightGBM handles."""
+    """Features as a float matrix; missing values (nulls) become NaN, which LightGBM handles. A
+    float32 or float64 matrix is used as it is (LightGBM takes both; a copy would double memory)."""
     if isinstance(X, np.ndarray):
-        return np.asarray(X, dtype=np.float64)
+        return X if X.dtype in (np.float32, np.float64) else np.asarray(X, dtype=np.float64)
     names = feature_names or X.column_names
     missing = [n for n in names if n not in X.column_names]
     if missing:
