@@ -125,7 +125,7 @@ LEFT JOIN accounts da ON da.account_id = t.dst_account""").to_arrow_table()
             "raw_features": raw.num_columns - 1, "raw": spent}
 
 
-def child_ours(data: str, work: Path, chunk_days: int) -> dict:
+def child_ours(data: str, work: Path, chunk_days: int, memory_limit: str | None) -> dict:
     """Counterflow's features over the whole dataset, chunk by chunk; only computing is timed."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -137,7 +137,7 @@ def child_ours(data: str, work: Path, chunk_days: int) -> dict:
     names = builder.feature_names_
     schema = pa.schema([("txn_id", pa.int64())] + [(n, pa.float32()) for n in names])
     rows, wall, cpu = 0, 0.0, 0.0
-    with open_dataset(data) as ds, pq.ParquetWriter(work / "ours.parquet", schema) as w:
+    with open_dataset(data, memory_limit=memory_limit) as ds, pq.ParquetWriter(work / "ours.parquet", schema) as w:
         it = builder.iter_chunks(ds)
         while True:
             u0 = _usage()
@@ -277,7 +277,7 @@ def child_fit(kind: str, work: Path, split: dict) -> dict:
             "score_seconds": score["seconds"], "peak_rss_mib": _usage()["peak_rss_mib"]}
 
 
-def child_detect(data: str, work: Path, split: dict) -> dict:
+def child_detect(data: str, work: Path, split: dict, memory_limit: str | None) -> dict:
     """End to end over the whole dataset (timed): detectors plus the trained model; then its alerts
     evaluated over the test period."""
     import datetime as dt
@@ -289,7 +289,7 @@ def child_detect(data: str, work: Path, split: dict) -> dict:
 
     start = dt.datetime.fromisoformat(split["valid_until"])
     scorer = LightGBMScorer.load(work / "ours_model.json")
-    with open_dataset(data) as ds:
+    with open_dataset(data, memory_limit=memory_limit) as ds:
         n = ds.fetchall("SELECT count(*) FROM transactions")[0][0]
         u0 = _usage()
         alerts, evidence = detect(ds, scorer=scorer)
@@ -389,6 +389,8 @@ def main() -> None:
                     f"middle of the data (default: {GFP_SAMPLE:,} when the data has over {GFP_FULL_MAX:,} "
                     "transactions, else none: GFP runs on every edge and is fitted)")
     ap.add_argument("--chunk-days", type=int, default=30, help="feature chunk size in days")
+    ap.add_argument("--memory-limit", default="2GB", help="DuckDB's memory cap for our features and detect "
+                                                         "(as `detect --memory-limit`; 'none': DuckDB's default)")
     ap.add_argument("--out", type=Path, help="JSON results file (default: quality.json in the work directory)")
     ap.add_argument("--resume", action="store_true", help="with --keep: reuse the steps a previous run finished")
     ap.add_argument("--child", help=argparse.SUPPRESS)
@@ -397,13 +399,15 @@ def main() -> None:
     ap.add_argument("--split", help=argparse.SUPPRESS)
     ap.add_argument("--kind", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_limit and args.memory_limit.lower() == "none":
+        args.memory_limit = None
     if args.child:
         split = json.loads(args.split) if args.split else {}
         res = {"base": lambda: child_base(args.data, args.work),
-               "ours": lambda: child_ours(args.data, args.work, args.chunk_days),
+               "ours": lambda: child_ours(args.data, args.work, args.chunk_days, args.memory_limit),
                "gfp": lambda: child_gfp(args.work, args.gfp_sample or 0),
                "fit": lambda: child_fit(args.kind, args.work, split),
-               "detect": lambda: child_detect(args.data, args.work, split)}[args.child]()
+               "detect": lambda: child_detect(args.data, args.work, split, args.memory_limit)}[args.child]()
         print(json.dumps(res))
         return
     with tempfile.TemporaryDirectory(prefix="cf-quality-bench-") as tmp:
@@ -422,7 +426,7 @@ def main() -> None:
         split = json.dumps({k: base[k] for k in ("train_until", "valid_until")})
         print(f"{base['transactions']:,} transactions; features...", file=sys.stderr)
         feats = {"ours": _run(py, "--child", "ours", *common, "--chunk-days", str(args.chunk_days),
-                              **step("ours")),
+                              "--memory-limit", args.memory_limit or "none", **step("ours")),
                  "raw": {"transactions": base["transactions"], **base["raw"]}}
         sample = args.gfp_sample if args.gfp_sample is not None else (
             GFP_SAMPLE if base["transactions"] > GFP_FULL_MAX else 0)
@@ -448,11 +452,13 @@ def main() -> None:
                 fits[k] = _run(py, "--child", "fit", "--kind", k, "--work", str(work), "--split", split,
                                **step(f"fit-{k}"))
         print("detect end to end...", file=sys.stderr)
-        det = _run(py, "--child", "detect", *common, "--split", split, **step("detect"))
+        det = _run(py, "--child", "detect", *common, "--split", split, "--memory-limit", args.memory_limit or "none",
+                   **step("detect"))
         doc = {"rows_requested": args.rows, "seed": args.seed, "transactions": base["transactions"],
                "illicit": base["illicit"], "split": {k: base[k] for k in ("first", "train_until", "valid_until",
                                                                            "last")},
                "threshold_rule": "highest F1 on the validation period", "gfp_params": GFP_PARAMS,
+               "duckdb_memory_limit": args.memory_limit,
                "features": feats, "fits": fits, "detect": det,
                "note": "timings on a shared machine are noisy; compare rows of the same run"}
         out = args.out or work / "quality.json"

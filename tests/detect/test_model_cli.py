@@ -73,3 +73,12 @@ def test_train_detect_evaluate_commands_on_a_csv(csv_path: Path, tmp_path: Path)
     assert res.exit_code == 0 and "transactions" in res.stdout and f"{ev['f1']:.3f}" in res.stdout
     res = runner.invoke(app, ["detect", str(csv_path), "--out", str(alerts), "--no-model"])
     assert res.exit_code != 0  # exists without --overwrite
+    # A memory cap changes how DuckDB works, not what it finds.
+    capped = tmp_path / "capped.parquet"
+    res = runner.invoke(app, ["detect", str(csv_path), "--model", str(model), "--out", str(capped),
+                              "--from", "2022-10-01", "--memory-limit", "300MB", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["alerts"] == det["alerts"]
+    res = runner.invoke(app, ["evaluate", str(capped), "--data", str(csv_path), "--from", "2022-10-01",
+                              "--memory-limit", "lots"])
+    assert res.exit_code != 0 and "--memory-limit" in str(res.exception) and "'lots'" in str(res.exception)

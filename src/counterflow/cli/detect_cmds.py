@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -28,6 +29,19 @@ def register(app: typer.Typer) -> None:
     app.command()(train)
     app.command()(detect)
     app.command()(evaluate)
+
+
+_MEMORY_OPT = typer.Option(
+    None, "--memory-limit",
+    help="Cap the DuckDB engine's memory, e.g. 2GB (default: DuckDB's own, 80% of the machine); "
+         "over it, DuckDB spills to disk.")
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def _memory(value: str | None) -> str | None:
+    if value is not None and not _MEMORY.match(value):
+        raise InputError(f"{value!r} is not a memory size (e.g. 2GB, 512MB)", field="--memory-limit")
+    return value
 
 
 _LIST_OPT = typer.Option(
@@ -58,6 +72,7 @@ def train(
         help="Alert budget as a count: the threshold gives at most N model alerts over the validation period "
              "(instead of --budget)."),
     lists: list[str] | None = _LIST_OPT,
+    memory_limit: str | None = _MEMORY_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
@@ -68,7 +83,7 @@ def train(
 
     engine = _engine(engine)
     t0 = time.perf_counter()
-    with open_data(data) as ds:
+    with open_data(data, memory_limit=_memory(memory_limit)) as ds:
         listed = listed_party_ids(ds, lists) if lists else None
         scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
                      scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
@@ -104,6 +119,7 @@ def detect(
                                              help="Alert budget as a count: keep the N highest-ranked alerts."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing alerts."),
     engine: str = typer.Option("duckdb", "--engine", help=_ENGINE_HELP),
+    memory_limit: str | None = _MEMORY_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     show: int = typer.Option(10, "--show", help="Alerts to print."),
 ) -> None:
@@ -119,7 +135,7 @@ def detect(
         raise InputError("give --model or --no-model, not both", field="--no-model")
     t0 = time.perf_counter()
     scorer = None if no_model else LightGBMScorer.load(model) if model is not None else load_builtin()
-    with open_data(data) as ds:
+    with open_data(data, memory_limit=_memory(memory_limit)) as ds:
         listed = listed_party_ids(ds, lists) if lists else None
         alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"),
                                cases=cases, budget_alerts=budget_alerts, listed=listed, engine=engine)
@@ -152,6 +168,7 @@ def evaluate(
     alerts: Path = typer.Argument(..., help="Alerts file written by detect."),
     data: Path = typer.Option(..., "--data", help="The labeled dataset directory or AMLworld-style CSV."),
     start: str | None = typer.Option(None, "--from", help="Evaluate transactions from this date (test period)."),
+    memory_limit: str | None = _MEMORY_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Score alerts against ground truth: F1, precision, recall, value recall, per typology."""
@@ -160,7 +177,7 @@ def evaluate(
     from counterflow.evaluate import evaluate as run
 
     table = read_alerts(alerts)
-    with open_data(data) as ds:
+    with open_data(data, memory_limit=_memory(memory_limit)) as ds:
         doc = run(table, ds, start=_date(start, "--from"))
     if json_out:
         emit_json(doc)

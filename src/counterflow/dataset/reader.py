@@ -45,9 +45,12 @@ def read_manifest(path: Path) -> dict[str, Any]:
 class Dataset:
     """A dataset directory. ``arrow(name)`` / ``relation(name)`` / ``sql(query)`` read it."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, memory_limit: str | None = None) -> None:
         self.path = Path(path)
         self.manifest = read_manifest(self.path)
+        # DuckDB takes up to 80 % of the machine's memory by default and keeps what it took; a
+        # limit such as "2GB" makes it spill to disk instead (the same results, a little slower).
+        self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def __repr__(self) -> str:
@@ -85,7 +88,11 @@ class Dataset:
     def con(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with one view per table, created on first use."""
         if self._con is None:
-            con = connect()
+            try:
+                con = connect(memory_limit=self.memory_limit)
+            except duckdb.Error as exc:
+                raise DatasetError(f"memory limit {self.memory_limit!r} is not valid (e.g. 2GB, 500MB): "
+                                   f"{str(exc).splitlines()[0]}") from exc
             for name in self.tables:
                 con.execute(
                     f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM read_parquet("
@@ -123,5 +130,5 @@ class Dataset:
         self.close()
 
 
-def open_dataset(path: str | Path) -> Dataset:
-    return Dataset(path)
+def open_dataset(path: str | Path, *, memory_limit: str | None = None) -> Dataset:
+    return Dataset(path, memory_limit=memory_limit)

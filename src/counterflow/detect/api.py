@@ -34,11 +34,12 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def open_data(path: str | Path) -> Iterator[Dataset]:
-    """A dataset from a dataset directory, or from an AMLworld-style CSV imported for the occasion."""
+def open_data(path: str | Path, *, memory_limit: str | None = None) -> Iterator[Dataset]:
+    """A dataset from a dataset directory, or from an AMLworld-style CSV imported for the occasion;
+    ``memory_limit`` caps the DuckDB engine's memory (:class:`Dataset`)."""
     p = Path(path)
     if p.is_dir():
-        with open_dataset(p) as ds:
+        with open_dataset(p, memory_limit=memory_limit) as ds:
             yield ds
         return
     if not p.is_file():
@@ -46,7 +47,7 @@ def open_data(path: str | Path) -> Iterator[Dataset]:
     from counterflow.dataset.amlworld import import_amlworld
 
     with tempfile.TemporaryDirectory(prefix="counterflow-import-") as tmp:
-        with open_dataset(import_amlworld(p, Path(tmp) / "ds")) as ds:
+        with open_dataset(import_amlworld(p, Path(tmp) / "ds"), memory_limit=memory_limit) as ds:
             yield ds
 
 
