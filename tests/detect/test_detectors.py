@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from counterflow.dataset.fx import FALLBACK_USD_PER_UNIT
 from counterflow.dataset.reader import open_dataset
 from counterflow.detect.alerts import build_alerts, read_alerts, read_evidence, write_alerts
-from counterflow.detect.detectors import DEFAULT_DETECTORS, run_detectors
+from counterflow.detect.detectors import DEFAULT_DETECTORS, MirrorSwap, run_detectors
 from counterflow.engine.duckdb import DuckDBEngine
 from counterflow.errors import InputError
 from tests.detect.builders import CITIES, T0, Txn, World, write
@@ -137,13 +138,45 @@ def test_each_detector_finds_its_planted_pattern_and_nothing_else(evidence) -> N
 def test_mirror_pair_with_a_two_percent_fee(evidence) -> None:  # type: ignore[no-untyped-def]
     rows = _by(evidence[0], "mirror_swap")
     legs = {r["role"]: r for r in rows}
-    assert legs["dollars in"]["amount"] == 10_000 and legs["pesos out (linked account)"]["amount"] == 166_600
-    fee = 1 - legs["pesos out (linked account)"]["amount_usd"] / legs["dollars in"]["amount_usd"]
+    assert legs["money in"]["amount"] == 10_000 and legs["money out (linked account)"]["amount"] == 166_600
+    fee = 1 - legs["money out (linked account)"]["amount_usd"] / legs["money in"]["amount_usd"]
     assert fee == pytest.approx(0.02)
     assert {r["link"] for r in rows} == {"shared phone"}
     reason = DEFAULT_DETECTORS[4].describe(rows)
     assert reason == ("received 10,000 USD in 1 payment while linked account 82 (shared phone) paid 166,600 MXN "
                       "(= 9,800 USD) within 15 minutes of each, a fee of 2.0%")
+
+
+def test_mirror_swap_pairs_the_yuan_legs_and_leaves_same_currency_late_or_unequal_ones(tmp_path: Path) -> None:
+    """The buyers' legs of a swap: Chinese buyer 300 receives 20,000 USD in the US and 2 minutes later
+    pays the yuan from its own account in China, 0.4 % more (a premium); Mexico-based buyer 310
+    receives yuan worth 30,000 USD in China and 20 minutes later pays pesos worth 29,100 USD (3 %)
+    from its Mexican account. Decoys, each a holder of two accounts: 320 moves dollars between two US
+    accounts; 330's pesos are worth a third less than its dollars; 340 pays the yuan 5 hours later;
+    350 receives coins (USDT) and pays their worth in dollars (the crypto rail, not a swap)."""
+    cny, mxn = FALLBACK_USD_PER_UNIT["CNY"], FALLBACK_USD_PER_UNIT["MXN"]
+    w = World(owners={301: 300, 311: 310, 321: 320, 331: 330, 341: 340, 351: 350},
+              banks={300: 1, 301: 3, 303: 3, 310: 3, 311: 2, 312: 3, 313: 2, 320: 1, 321: 1, 330: 1, 331: 2,
+                     333: 2, 340: 1, 341: 3, 343: 3})
+    w.add(Txn(0, 302, 300, 20_000, illicit=True, typology="C1", case=1),
+          Txn(2, 301, 303, round(20_000 * 1.004 / cny, 2), currency="CNY", illicit=True, typology="C1", case=1),
+          Txn(60, 312, 310, round(30_000 / cny, 2), currency="CNY", illicit=True, typology="C1", case=1),
+          Txn(80, 311, 313, round(29_100 / mxn, 2), currency="MXN", illicit=True, typology="C1", case=1),
+          Txn(120, 322, 320, 15_000), Txn(125, 321, 323, 15_000),
+          Txn(180, 332, 330, 12_000), Txn(185, 331, 333, round(8_000 / mxn, 2), currency="MXN"),
+          Txn(240, 342, 340, 20_000), Txn(540, 341, 343, round(20_000 / cny, 2), currency="CNY"),
+          Txn(600, 352, 350, 20_000, currency="USDT"), Txn(605, 351, 353, 19_900))
+    with open_dataset(write(w, tmp_path / "ds")) as ds:
+        rows = run_detectors(DuckDBEngine(ds.con), T0, T0 + dt.timedelta(days=1), (MirrorSwap(),)).to_pylist()
+    assert {r["subject_account"] for r in rows} == {300, 310} and len(rows) == 4
+    by = {s: [r for r in rows if r["subject_account"] == s] for s in (300, 310)}
+    assert {r["currency"] for r in by[300]} == {"USD", "CNY"} and {r["link"] for r in rows} == {"same holder"}
+    assert MirrorSwap().describe(by[300]) == (
+        f"received 20,000 USD in 1 payment while linked account 301 (same holder) paid "
+        f"{round(20_000 * 1.004 / cny):,} CNY (= 20,080 USD) within 2 minutes of each, a margin of -0.4%")
+    assert MirrorSwap().describe(by[310]) == (
+        f"received {30_000 / cny:,.0f} CNY in 1 payment while linked account 311 (same holder) paid "
+        f"{29_100 / mxn:,.0f} MXN (= 29,100 USD) within 20 minutes of each, a fee of 3.0%")
 
 
 def _ceil_days(rows: list[dict]) -> int:
