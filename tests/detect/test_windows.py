@@ -6,7 +6,13 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from counterflow.detect.windows import ACCOUNT_AGGS, LEG_FLAGS, window_aggregates, windowed_distinct_counts
+from counterflow.detect.windows import (
+    ACCOUNT_AGGS,
+    LEG_FLAGS,
+    by_transaction,
+    window_aggregates,
+    windowed_distinct_counts,
+)
 
 CAP = 1_000
 
@@ -157,3 +163,17 @@ def test_window_aggregates_match_a_direct_reference(seed: int) -> None:
                                  np.array([-1 if c is None else c for c in legs.column("cp").to_pylist()]), window)
     out = legs.column("is_output").to_numpy(zero_copy_only=False)
     assert d[out].tolist() == got.column("n_cp_w").to_pylist()
+
+
+def test_by_transaction_pivots_legs_to_paying_and_receiving_sides() -> None:
+    # Transaction 7 has both sides, 5 only a receiving account (a cash deposit), 9 only a payer;
+    # one aggregate is null.
+    aggs = pa.table({"txn_id": [7, 5, 7, 9], "inbound": [1, 1, 0, 0], "n_in_w": [2.0, 1.0, 0.0, 3.0],
+                     "amt_std_w": pa.array([0.5, None, 1.5, 2.5], pa.float64())})
+    t = by_transaction(aggs)
+    assert t.column_names == ["txn_id", "src_n_in_w", "src_amt_std_w", "dst_n_in_w", "dst_amt_std_w"]
+    assert t.column("txn_id").to_pylist() == [5, 7, 9]
+    assert t.column("src_n_in_w").to_pylist() == [None, 0.0, 3.0]
+    assert t.column("dst_n_in_w").to_pylist() == [1.0, 2.0, None]
+    assert t.column("dst_amt_std_w").to_pylist() == [None, 0.5, None]
+    assert t.column("src_amt_std_w").to_pylist() == [None, 1.5, 2.5]

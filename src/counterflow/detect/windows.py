@@ -333,7 +333,8 @@ def by_transaction(aggs: pa.Table) -> pa.Table:
         for name in names:
             vals = np.zeros(len(ids), np.float64)
             vals[pos[rows]] = np.asarray(aggs.column(name).to_numpy(zero_copy_only=False), np.float64)[rows]
-            cols[prefix + name] = pa.array(vals, pa.float64(), mask=missing)
+            # A null aggregate stays null (to_numpy made it NaN), as in window_aggregates' output.
+            cols[prefix + name] = pa.array(vals, pa.float64(), mask=missing | np.isnan(vals))
     return pa.table(cols)
 
 
