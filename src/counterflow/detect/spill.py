@@ -77,8 +77,11 @@ def spill_features(builder: FeatureBuilder, ds: Dataset, path: Path, *, start: d
             ys.append(labels(chunk.column("txn_id")) if labels else np.zeros(chunk.num_rows, bool))
             subjects.append(np.asarray(pc.coalesce(chunk.column("src_account"), chunk.column("dst_account"))
                                        .to_numpy(zero_copy_only=False)))
-    cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype))  # noqa: E731
-    return SpilledFeatures(path, list(names), cat(ys, bool), cat(subjects, np.int64))
+    return SpilledFeatures(path, list(names), _concat(ys, bool), _concat(subjects, np.int64))
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
 class ParquetRows(_sequence_base()):  # type: ignore[misc]
