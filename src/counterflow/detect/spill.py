@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import lightgbm as lgb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,12 +34,6 @@ if TYPE_CHECKING:
 # Rows per Parquet row group and per batch handed to LightGBM: 65,536 rows of 136 float64
 # features are 71 MB.
 BATCH_ROWS = 65_536
-
-
-def _sequence_base() -> type:
-    import lightgbm as lgb
-
-    return lgb.Sequence
 
 
 @dataclass
@@ -84,7 +79,7 @@ def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
 
-class ParquetRows(_sequence_base()):  # type: ignore[misc]
+class ParquetRows(lgb.Sequence):  # type: ignore[misc]
     """A Parquet file of feature columns as rows of a float64 matrix (nulls as NaN), for LightGBM.
 
     Row groups are decoded whole and the last one kept, so LightGBM's sampling (sorted row
