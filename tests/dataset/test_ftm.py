@@ -145,3 +145,41 @@ def test_read_ftm_accepts_entities_from_other_tools(tmp_path: Path) -> None:
                  + json.dumps({"id": "NK-2", "schema": "Person"}) + "\n")
     ents = list(read_ftm(p))
     assert ents[0]["caption"] == "ACME" and ents[1]["properties"] == {}
+
+
+def test_phone_e164_known_answers() -> None:
+    from counterflow.dataset.ftm import phone_e164
+
+    assert phone_e164("+1 212-355-1234", "US") == "+12123551234"  # valid as it is: only the format changes
+    assert phone_e164("+91 9797741283", "IN") == "+919797741283"
+    # Indian numbers start 6-9: lead 57 becomes the 17th valid lead (77), the rest is kept.
+    assert phone_e164("+91 5797741283", "IN") == "+917797741283"
+    # A Canadian holder of a +1 number with a US area code gets a Canadian one (58 leads: 213 % 58 = 39,
+    # the 40th, 647); a US holder keeps it.
+    assert phone_e164("+1 213-835-9762", "CA") == "+16478359762"
+    assert phone_e164("+1 213-835-9762", "US") == "+12138359762"
+    # 19 Hong Kong leads: 18 is the last, 97; the calling code decides, not the holder's country.
+    assert phone_e164("+852 18960677", "US") == "+85297960677"
+    assert phone_e164(None, "US") is None and phone_e164("", "MX") is None
+
+
+def test_exported_phones_pass_followthemoney_validation(tiny_path: Path, exported: tuple[list, dict]) -> None:
+    """Every exported phone survives FtM's own cleaning unchanged (E.164, valid) and is a number of the
+    holder's country; a phone two parties share in the dataset is shared in the export."""
+    from followthemoney import registry  # the test extra installs it
+    with open_dataset(tiny_path) as ds:
+        rows = ds.fetchall("SELECT party_id, country, phone FROM parties WHERE phone IS NOT NULL")
+    stored = {pid: (ctry, ph) for pid, ctry, ph in rows}
+    exported_phone: dict[str, set[str]] = {}
+    seen = 0
+    for e in exported[0]:
+        for v in e["properties"].get("phone", []):
+            pid = int(e["id"].rsplit("-", 1)[1])
+            ctry, ph = stored[pid]
+            assert registry.phone.clean(v) == v, (pid, ph, v)
+            assert registry.phone.country_hint(v) == ctry.lower(), (pid, ctry, ph, v)
+            exported_phone.setdefault(ph, set()).add(v)
+            seen += 1
+    assert seen == len(stored) > 500
+    assert all(len(v) == 1 for v in exported_phone.values())
+    assert len({next(iter(v)) for v in exported_phone.values()}) == len(exported_phone)

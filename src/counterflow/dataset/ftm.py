@@ -41,6 +41,23 @@ _BATCH_ROWS = 50_000
 
 PARTY_SCHEMA = {"person": "Person", "business": "Company", "unknown": "LegalEntity"}
 
+# Phones: FtM keeps a number only when it is in E.164 and valid (libphonenumber's rules), and
+# takes the country from its prefix. Per country of the twin: calling code, national digits, and
+# leading digits under which every national number is valid there (libphonenumber metadata, as
+# checked by tests/dataset/test_ftm.py with the followthemoney package). Twin numbers are drawn
+# at random and some fall outside them (an Indian +91 5..., a Canadian with a US area code): their
+# leading digits are rewritten to the lead at their index modulo the list, the rest kept, so the
+# same number always exports the same (shared phones stay shared).
+_PHONE_RULES: dict[str, tuple[str, int, tuple[int, ...]]] = {
+    "CA": ("1", 10, (204, 226, 236, 249, 250, 257, 263, 273, 289, 306, 343, 354, 365, 367, 368, 382, 403, 416,
+                     418, 428, 431, 437, 438, 450, 468, 474, 506, 514, 519, 548, 579, 581, 584, 587, 604, 613,
+                     622, 633, 639, 647, 672, 683, 705, 709, 742, 753, 778, 780, 782, 807, 819, 825, 867, 873,
+                     879, 902, 905, 942)),
+    "MX": ("52", 10, (22, 33, 44, 45, 55, 56, 63, 72, 77, 81, 96, 99)),
+    "HK": ("852", 8, (21, 23, 24, 25, 26, 27, 28, 29, 61, 63, 64, 65, 69, 92, 93, 94, 95, 96, 97)),
+    "IN": ("91", 10, tuple(range(60, 100))),
+}
+
 
 def party_id(pid: int) -> str:
     return f"cf-party-{pid}"
@@ -76,6 +93,35 @@ def _country(code: str | None) -> str | None:
     return code.lower() if code else None
 
 
+def phone_e164(phone: str | None, country: str | None) -> str | None:
+    """A stored phone number as E.164 (``+`` and digits), valid where the twin's rules know its country
+    (``_PHONE_RULES``); None for an empty one.
+
+    The country is the calling code's, so that a number two holders share exports the same for
+    both; +1 is shared by the US and Canada, so there the holder's ``country`` decides."""
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if not digits:
+        return None
+    if not phone.lstrip().startswith("+"):
+        return "+" + digits
+    rule = None
+    for ctry, (code, n, leads) in _PHONE_RULES.items():
+        if digits.startswith(code) and len(digits) == len(code) + n and (code != "1" or country == ctry):
+            rule = (code, leads)
+            break
+    if rule is None:
+        return "+" + digits
+    code, leads = rule
+    national = digits[len(code):]
+    k = len(str(leads[0]))
+    lead = int(national[:k])
+    if lead not in leads:
+        national = f"{leads[lead % len(leads)]:0{k}d}" + national[k:]
+    return "+" + code + national
+
+
 def _batches(ds: Dataset, query: str) -> Iterator[list[dict[str, Any]]]:
     rel = ds.con.sql(query)
     # DuckDB 1.4 renamed fetch_arrow_reader to to_arrow_reader; 2.0 dropped the old name.
@@ -98,7 +144,7 @@ def party_entities(ds: Dataset) -> Iterator[dict[str, Any]]:
             address = ", ".join(x for x in (r["address"], r["city"], r["state"]) if x) or None
             props: dict[str, Any] = {
                 "name": r["name"], "country": _country(r["country"]), "address": address,
-                "phone": r["phone"], "email": r["email"],
+                "phone": phone_e164(r["phone"], r["country"]), "email": r["email"],
             }
             if schema == "Person":
                 props.update(firstName=r["given_name"], lastName=r["family_name"],
