@@ -150,6 +150,28 @@ KNOWN = HEAD + """
 """
 
 
+NAMED_BANKS = HEAD + """
+2022/09/01 00:20,bank_b,A1,bank_a,A2,10,US Dollar,10,US Dollar,Wire,0
+2022/09/01 00:10,bank_a,A2,bank_c,A1,20,US Dollar,20,US Dollar,Wire,1
+2022/09/01 00:30,bank_c,A3,7,A1,30,US Dollar,30,US Dollar,ACH,0
+"""
+
+
+def test_import_names_banks_that_are_not_numbers_in_order_of_appearance(tmp_path: Path) -> None:
+    """AMLSim-style bank names: every bank of the file is numbered from 1 by first appearance in the
+    file (payer before payee), whatever the time order, and keeps its identifier as its name."""
+    out = import_amlworld(_write(tmp_path, NAMED_BANKS), tmp_path / "ds")
+    with open_dataset(out) as ds:
+        assert validate(ds, checksums=True, deep=True).ok
+        assert _rows(ds, "SELECT bank_id, name FROM banks ORDER BY bank_id") == [
+            (1, "bank_b"), (2, "bank_a"), (3, "bank_c"), (4, "7")]
+        assert _rows(ds, "SELECT account_id, bank_id, account_number FROM accounts ORDER BY account_id") == [
+            (1, 1, "A1"), (2, 2, "A2"), (3, 3, "A1"), (4, 3, "A3"), (5, 4, "A1")]
+        # Sorted by time: the 00:10 row first, from bank_a's A2 to bank_c's A1.
+        assert _rows(ds, "SELECT src_account, dst_account FROM transactions ORDER BY txn_id") == [
+            (2, 3), (1, 2), (4, 5)]
+
+
 def test_import_hand_built_file_with_known_answers(tmp_path: Path) -> None:
     out = import_amlworld(_write(tmp_path, KNOWN), tmp_path / "ds")
     with open_dataset(out) as ds:
@@ -238,7 +260,7 @@ MALFORMED = [
     ("blank line", f"{HEAD}\n{ROW}\n\n{ROW}\n", 3, None, "empty line"),
     ("time", f"{HEAD}\n{ROW}\n{_bad(0, '2022-09-01 00:20')}\n", 3, "Timestamp", "YYYY/MM/DD HH:MM"),
     ("month", f"{HEAD}\n{_bad(0, '2022/13/01 00:20')}\n", 2, "Timestamp", "YYYY/MM/DD HH:MM"),
-    ("bank", f"{HEAD}\n{_bad(3, 'B12')}\n", 2, "To Bank", "bank number"),
+    ("bank", f"{HEAD}\n{_bad(3, ' ')}\n", 2, "To Bank", "a bank is required"),
     ("account", f"{HEAD}\n{_bad(2, '')}\n", 2, "Account (column 3)", "empty"),
     ("amount", f"{HEAD}\n{ROW}\n{ROW}\n{_bad(5, '12.5.3')}\n", 4, "Amount Received",
      "not a non-negative number"),

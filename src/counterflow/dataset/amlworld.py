@@ -187,7 +187,7 @@ def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = Fals
 
 # A non-negative decimal number, optionally in exponent notation (DuckDB writes 1e-08).
 _NUMBER = r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
-_BANK = r"^[0-9]{1,9}$"  # fits bank_id's int32
+_BANK = r"^[0-9]{1,9}$"  # a bank number that fits bank_id's int32
 _COLS = ("ts", "from_bank", "from_acct", "to_bank", "to_acct", "amount_received", "cur_received",
          "amount_paid", "cur_paid", "format", "laundering")
 _BLOCK_BYTES = 16 << 20
@@ -198,7 +198,7 @@ _KINDS = ("time", "bank", "account", "bank", "account", "amount", "currency", "a
           "currency", "format", "label")
 _ALLOWED = {"currency": CURRENCY_CODES, "format": CHANNELS, "label": ("0", "1")}
 _REASONS = {
-    "bank": "is not a bank number (a non-negative integer)",
+    "bank": "is empty: a bank is required",
     "account": "is empty: an account is required",
     "amount": "is not a non-negative number",
     "currency": "is not a known currency name (e.g. 'US Dollar'; see docs/formats.md)",
@@ -278,8 +278,10 @@ def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
     for field in range(1, batch.num_columns):
         kind = _KINDS[field]
         col = batch.column(field)
-        if kind in ("bank", "amount"):
-            bad = pc.invert(pc.match_substring_regex(col, _BANK if kind == "bank" else _NUMBER))
+        if kind == "amount":
+            bad = pc.invert(pc.match_substring_regex(col, _NUMBER))
+        elif kind == "bank":
+            bad = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
         elif kind == "account":
             bad = pc.equal(pc.utf8_length(col), 0)
         else:
@@ -311,9 +313,10 @@ def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
     return pa.table({
         "row": pa.array(np.arange(first_row, first_row + n, dtype=np.int64)),
         "ts": ts,
-        "from_bank": pc.cast(cols["from_bank"], pa.int32()),
+        # Bank identifiers stay text here; _build numbers them (numbers are kept, names are not).
+        "from_bank": pc.utf8_trim_whitespace(cols["from_bank"]),
         "from_acct": cols["from_acct"],
-        "to_bank": pc.cast(cols["to_bank"], pa.int32()),
+        "to_bank": pc.utf8_trim_whitespace(cols["to_bank"]),
         "to_acct": cols["to_acct"],
         "amount_received": amounts["amount_received"],
         "cur_received": pc.take(codes, pc.index_in(cols["cur_received"], pa.array(list(CURRENCY_CODES)))),
@@ -431,7 +434,8 @@ def write_staged(stage_fn: Callable[[Path, Progress], int], out_dir: str | Path,
 def _build(con: Any, stage: Path, w: DatasetWriter, n: int, rows_per_file: int,
            report: Progress) -> dict[str, Any]:
     """Accounts, parties, banks and time-sorted transactions from the staged rows."""
-    con.execute(f"CREATE VIEW stage AS SELECT * FROM read_parquet({_sql_str(str(stage))})")
+    con.execute(f"CREATE VIEW staged AS SELECT * FROM read_parquet({_sql_str(str(stage))})")
+    _number_banks(con)
     # pos orders every appearance of an account: file row, then payer before payee.
     con.execute("""
         CREATE TABLE acct AS
@@ -448,9 +452,10 @@ def _build(con: Any, stage: Path, w: DatasetWriter, n: int, rows_per_file: int,
         SELECT row_number() OVER (ORDER BY first) AS account_id, bank, acct, currency
         FROM firsts ORDER BY first
     """)
-    banks = _batches(con, "SELECT DISTINCT bank FROM acct ORDER BY bank").read_all().column(0)
-    names = pc.binary_join_element_wise("Bank ", pc.cast(banks, pa.string()), "")
-    w.write_table("banks", _fill("banks", len(banks), bank_id=banks, name=names, kind="unknown"))
+    banks = _batches(con, "SELECT bank_id, name FROM bank_names WHERE bank_id IN (SELECT bank FROM acct) "
+                          "ORDER BY bank_id").read_all()
+    w.write_table("banks", _fill("banks", banks.num_rows, bank_id=banks.column("bank_id"),
+                                 name=banks.column("name"), kind="unknown"))
     accounts, parties = w.parts("accounts"), w.parts("parties")
     party_labels = w.parts("party_labels")
     for b in _batches(con, "SELECT * FROM acct ORDER BY account_id"):
@@ -494,6 +499,39 @@ def _build(con: Any, stage: Path, w: DatasetWriter, n: int, rows_per_file: int,
     if done != n:  # every row has both accounts in acct, so the joins drop nothing
         raise RuntimeError(f"import lost rows: staged {n}, wrote {done}")
     return {"start_date": _day(first_ts), "end_date": _day(last_ts)}
+
+
+def _number_banks(con: Any) -> None:
+    """The ``stage`` view (integer banks) and ``bank_names`` (bank_id, name) over ``staged``.
+
+    AMLworld files number their banks: those numbers are kept (named ``Bank <n>``). Files from
+    other generators name them (``bank_a``): then every bank of the file is numbered from 1 in order
+    of first appearance, payer before payee within a row (as ``import table`` does), and keeps its
+    identifier as its name. Staged integer banks (``import table``'s) pass through."""
+    typ = con.execute("SELECT typeof(from_bank) FROM staged LIMIT 1").fetchone()
+    if typ is None or typ[0] != "VARCHAR":
+        con.execute("CREATE VIEW stage AS SELECT * FROM staged")
+        con.execute("CREATE TABLE bank_names AS SELECT DISTINCT b AS bank_id, 'Bank ' || b AS name FROM "
+                    "(SELECT from_bank AS b FROM staged UNION SELECT to_bank FROM staged)")
+        return
+    con.execute("""
+        CREATE TABLE bank_seen AS
+        SELECT bank, min(pos) AS first FROM (
+            SELECT from_bank AS bank, row * 2 AS pos FROM staged
+            UNION ALL SELECT to_bank, row * 2 + 1 FROM staged) GROUP BY bank""")
+    numbered = con.execute(f"SELECT bool_and(regexp_full_match(bank, '{_BANK[1:-1]}')) FROM bank_seen").fetchone()[0]
+    if numbered:
+        con.execute("CREATE TABLE bank_map AS SELECT bank, CAST(bank AS INTEGER) AS bank_id, "
+                    "'Bank ' || CAST(CAST(bank AS INTEGER) AS VARCHAR) AS name FROM bank_seen")
+    else:
+        con.execute("CREATE TABLE bank_map AS SELECT bank, CAST(row_number() OVER (ORDER BY first) AS INTEGER) "
+                    "AS bank_id, bank AS name FROM bank_seen")
+    con.execute("CREATE TABLE bank_names AS SELECT DISTINCT bank_id, name FROM bank_map")
+    cols = [d[0] for d in con.execute("SELECT * FROM staged LIMIT 0").description]
+    sel = ", ".join("fb.bank_id AS from_bank" if c == "from_bank" else "tb.bank_id AS to_bank" if c == "to_bank"
+                    else f"s.{c}" for c in cols)
+    con.execute(f"CREATE VIEW stage AS SELECT {sel} FROM staged s "
+                "JOIN bank_map fb ON fb.bank = s.from_bank JOIN bank_map tb ON tb.bank = s.to_bank")
 
 
 def _batches(con: Any, query: str) -> pa.RecordBatchReader:
