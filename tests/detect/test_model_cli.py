@@ -82,3 +82,32 @@ def test_train_detect_evaluate_commands_on_a_csv(csv_path: Path, tmp_path: Path)
     res = runner.invoke(app, ["evaluate", str(capped), "--data", str(csv_path), "--from", "2022-10-01",
                               "--memory-limit", "lots"])
     assert res.exit_code != 0 and "--memory-limit" in str(res.exception) and "'lots'" in str(res.exception)
+
+
+def test_train_threshold_best_f1_picks_the_best_f1_on_validation(csv_path: Path, tmp_path: Path) -> None:
+    model = tmp_path / "f1.json"
+    res = runner.invoke(app, ["train", str(csv_path), "--until", "2022-09-25", "--validate-until", "2022-10-01",
+                              "--model", str(model), "--threshold", "best-f1", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    scorer = LightGBMScorer.load(model)
+    assert doc["threshold_rule"] == "best-f1" and doc["threshold"] == scorer.threshold_
+    with api.open_data(csv_path) as ds:
+        X = FeatureBuilder().transform(ds, start=dt.datetime(2022, 9, 25), end=dt.datetime(2022, 10, 1))
+        y = api.labels_for(ds, X.column("txn_id"))
+    s = scorer.decision_function(X)
+
+    def f1(t: float) -> float:
+        hit = s >= t
+        return 2 * int(np.sum(hit & y)) / (int(hit.sum()) + int(y.sum()))
+
+    # No cut between the validation scores does better, and the reported F1 is the recount.
+    assert f1(scorer.threshold_) == pytest.approx(doc["budget_alerts"]["f1"])
+    assert f1(scorer.threshold_) >= max(f1(t) for t in np.unique(s))
+    assert doc["budget_alerts"]["flagged_transactions"] == int(np.sum(s >= scorer.threshold_))
+    res = runner.invoke(app, ["train", str(csv_path), "--until", "2022-09-25", "--model", str(model),
+                              "--threshold", "best-f1", "--budget-alerts", "5"])
+    assert res.exit_code != 0 and "--threshold" in str(res.exception)
+    res = runner.invoke(app, ["train", str(csv_path), "--until", "2022-09-25", "--model", str(model),
+                              "--threshold", "top"])
+    assert res.exit_code != 0 and "'top'" in str(res.exception)

@@ -71,6 +71,9 @@ def train(
         None, "--budget-alerts", min=0,
         help="Alert budget as a count: the threshold gives at most N model alerts over the validation period "
              "(instead of --budget)."),
+    threshold: str = typer.Option(
+        "budget", "--threshold",
+        help="Threshold rule: 'budget' (--budget or --budget-alerts) or 'best-f1' (the best F1 on the validation period)."),
     lists: list[str] | None = _LIST_OPT,
     memory_limit: str | None = _MEMORY_OPT,
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -82,21 +85,29 @@ def train(
     from counterflow.detect.model import LightGBMScorer
 
     engine = _engine(engine)
+    if threshold not in ("budget", "best-f1"):
+        raise InputError(f"{threshold!r} is not a threshold rule (budget, best-f1)", field="--threshold")
+    if threshold == "best-f1" and budget_alerts is not None:
+        raise InputError("--budget-alerts is a budget rule: leave it out with --threshold best-f1",
+                         field="--threshold")
     t0 = time.perf_counter()
     with open_data(data, memory_limit=_memory(memory_limit)) as ds:
         listed = listed_party_ids(ds, lists) if lists else None
         scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
                      scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
-                     budget_alerts=budget_alerts, engine=engine)
+                     budget_alerts=budget_alerts, engine=engine, best_f1=threshold == "best-f1")
     scorer.save(model)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
-           "alert_budget": budget, "budget_alerts": getattr(scorer, "budget_", None),
+           "threshold_rule": threshold, "alert_budget": budget, "budget_alerts": getattr(scorer, "budget_", None),
            "listed_parties": None if listed is None else listed.num_rows, "versions": scorer.versions_,
            "validation": getattr(scorer, "validation_", None), "seconds": round(time.perf_counter() - t0, 2)}
     if json_out:
         emit_json(doc)
         return
-    if budget_alerts is None:
+    if threshold == "best-f1":
+        b = doc["budget_alerts"]
+        rule = f"for the best F1 over the {b['rows']} period ({b['f1']:.3f}, {b['flagged_transactions']:,} flagged)"
+    elif budget_alerts is None:
         rule = f"for a budget of {budget:.2%} of transactions"
     else:
         b = doc["budget_alerts"]

@@ -24,7 +24,7 @@ from counterflow.detect.cases import group_cases
 from counterflow.detect.detectors import DEFAULT_DETECTORS, Detector, run_detectors
 from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, evidence_select
 from counterflow.detect.features import FeatureBuilder
-from counterflow.detect.model import LightGBMScorer, alert_count_threshold
+from counterflow.detect.model import LightGBMScorer, alert_count_threshold, f1_threshold
 from counterflow.detect.spill import spill_features
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.engine.registry import open_engine
@@ -92,13 +92,16 @@ def resolve_list(spec: str) -> str:
 
 def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
           scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None,
-          engine: str = "duckdb", budget_alerts: int | None = None) -> LightGBMScorer:
+          engine: str = "duckdb", budget_alerts: int | None = None, best_f1: bool = False) -> LightGBMScorer:
     """Fit the learned score on rows before ``until``; threshold on [until, validate_until).
 
     The threshold flags the scorer's ``alert_budget`` share of those rows, or, with
     ``budget_alerts``, the rows of at most that many alerts (flagged rows grouped by account, as
-    ``detect`` groups them) over the threshold period. ``engine`` names the engine that computes
-    the features (:mod:`counterflow.engine.registry`)."""
+    ``detect`` groups them) over the threshold period, or, with ``best_f1``, the threshold with the
+    highest F1 there (the rule benchmark comparisons use). ``engine`` names the engine that
+    computes the features (:mod:`counterflow.engine.registry`)."""
+    if best_f1 and budget_alerts is not None:
+        raise ValueError("choose one threshold rule: budget_alerts or best_f1")
     builder = (builder or FeatureBuilder()).fit()
     scorer = scorer or LightGBMScorer()
     eng = open_engine(engine, ds)
@@ -122,6 +125,18 @@ def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None
         scorer.fit(train_rows.sequence(), train_rows.y, feature_names=builder.feature_names_,
                    X_valid=valid_rows.sequence() if valid_rows else None,
                    y_valid=valid_rows.y if valid_rows else None)
+        if best_f1:
+            ref = valid_rows or train_rows
+            scores = scorer.decision_function(ref.sequence())
+            if not ref.y.any():
+                raise InputError("--threshold best-f1 needs laundering among the threshold period's "
+                                 "transactions", file=str(ds.path))
+            scorer.threshold_ = f1_threshold(scores, ref.y)
+            hit = scores >= scorer.threshold_
+            tp = int(np.sum(hit & ref.y))
+            scorer.budget_ = {"rule": "best-f1", "f1": 2 * tp / (int(hit.sum()) + int(ref.y.sum())),
+                              "flagged_transactions": int(hit.sum()),
+                              "rows": "validation" if valid_rows is not None else "training"}
         if budget_alerts is not None:
             ref = valid_rows or train_rows
             scores = scorer.decision_function(ref.sequence())
