@@ -119,6 +119,14 @@ def test_engine_hooks_kernels_and_errors(session) -> None:  # type: ignore[no-un
     assert err.value.step == "b" and "nosuch" in err.value.sql and isinstance(err.value, CounterflowError)
 
 
+def test_session_keeps_its_warehouse_out_of_the_working_directory(session) -> None:  # type: ignore[no-untyped-def]
+    # Spark's default, ./spark-warehouse, appeared in the repository after a test run.
+    where = session.conf.get("spark.sql.warehouse.dir")
+    assert "counterflow-spark-warehouse-" in where and not where.startswith(str(Path.cwd()))
+    session.sql("SELECT 1").collect()
+    assert not (Path.cwd() / "spark-warehouse").exists()
+
+
 def test_epoch_seconds_round_like_duckdb(session) -> None:  # type: ignore[no-untyped-def]
     base = dt.datetime(2024, 3, 1, 9)
     fractions = [0, 300_000, 500_000, 700_000, 1_500_000, 2_500_000, 999_999]

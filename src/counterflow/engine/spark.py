@@ -64,6 +64,9 @@ class SparkSettings(BaseModel):
     ui: bool = False
     # Compute a step that several later steps read once, as a checkpointed view (see SparkEngine.arrow).
     reuse_shared_steps: bool = True
+    # Where Spark would put managed tables (the engine makes none): by default a temporary
+    # directory removed when the process ends, not a spark-warehouse/ folder in the working directory.
+    warehouse_dir: str | None = None
     extra: dict[str, str] = Field(default_factory=dict, description="Further spark.* settings.")
 
 
@@ -204,6 +207,7 @@ def spark_session(settings: SparkSettings) -> Any:
     if settings.master.startswith("local"):
         # Local mode talks to itself: a host name that does not resolve must not stop it.
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+    builder = builder.config("spark.sql.warehouse.dir", settings.warehouse_dir or _scratch_warehouse())
     for key, value in (SEMANTICS | settings.extra).items():
         builder = builder.config(key, value)
     with java_home() as home:
@@ -218,6 +222,15 @@ def spark_session(settings: SparkSettings) -> Any:
                 os.environ.pop("JAVA_HOME", None)
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def _scratch_warehouse() -> str:
+    """A temporary warehouse directory, removed at exit (Spark's default is ./spark-warehouse)."""
+    import atexit
+
+    path = tempfile.mkdtemp(prefix="counterflow-spark-warehouse-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 @contextmanager
