@@ -38,7 +38,7 @@ from counterflow.dataset.reader import Dataset
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.engine.duckdb import connect
 from counterflow.errors import InputError
-from counterflow.files import atomic_file
+from counterflow.files import Check, atomic_file, check_output, first_line
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +125,14 @@ def spill_next_to(con: Any, out: Path) -> Iterator[None]:
             con.execute("SET temp_directory = ?", [old])
 
 
-def check_output_file(out: Path, overwrite: bool) -> None:
-    """Refuse to write over a folder, or over a file unless asked to."""
-    if out.is_dir():
-        raise InputError("output is a directory; give a file name", file=str(out))
-    if out.exists() and not overwrite:
-        raise InputError("output exists; pass --overwrite to replace it", file=str(out))
+# What an existing file must look like to be replaced by an export (see counterflow.files).
+AMLWORLD_CSV = first_line(r"\s*\"?Timestamp\"?\s*,", "an AMLworld CSV (its first line is not the header)")
+
+
+def check_output_file(out: Path, overwrite: bool, replaceable: Check | None = None,
+                      inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse to write over a folder or an input, or over a file unless asked to (and of the kind)."""
+    check_output(out, kind="file", overwrite=overwrite, inputs=inputs, replaceable=replaceable)
 
 
 def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = False,
@@ -141,7 +143,7 @@ def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = Fals
     both sides of a cash row, and so does this export. The file appears only when complete.
     """
     out = Path(out_path)
-    check_output_file(out, overwrite)
+    check_output_file(out, overwrite, AMLWORLD_CSV, (ds.path,))
     report = progress or (lambda stage, done, total: None)
     n = ds.rows("transactions")
     report("export", 0, n)
@@ -395,21 +397,21 @@ def import_amlworld(csv_path: str | Path, out_dir: str | Path, *, overwrite: boo
     labels = _read_header(path)
     result = write_staged(lambda stage, rep: _stage(path, labels, stage, rep), out_dir, overwrite=overwrite,
                           report=report, labels=labels, rows_per_file=rows_per_file,
-                          extra={"source": "import amlworld", "source_file": path.name})
+                          extra={"source": "import amlworld", "source_file": path.name}, inputs=(path,))
     log.info("imported transactions from %s into %s", path, result)
     return result
 
 
 def write_staged(stage_fn: Callable[[Path, Progress], int], out_dir: str | Path, *, overwrite: bool,
                  report: Progress, labels: bool, extra: dict[str, Any],
-                 rows_per_file: int = ROWS_PER_FILE) -> Path:
+                 rows_per_file: int = ROWS_PER_FILE, inputs: tuple[Path, ...] = ()) -> Path:
     """The dataset of imported transactions: ``stage_fn(stage_file, report)`` writes the validated
     rows (the columns :func:`_validate_block` returns) to ``stage_file`` and returns their count;
     accounts, parties, banks and sorted transactions are built from them and published atomically.
     Shared by every importer of a flat transactions file."""
     from counterflow.render.tables import places_table
 
-    with DatasetWriter(out_dir, overwrite=overwrite) as w, tempfile.TemporaryDirectory(
+    with DatasetWriter(out_dir, overwrite=overwrite, inputs=inputs) as w, tempfile.TemporaryDirectory(
             prefix=f".{w.target.name}.stage-", dir=w.target.parent) as stage_dir:
         stage = Path(stage_dir) / "rows.parquet"
         n = stage_fn(stage, report)

@@ -114,7 +114,7 @@ def import_table(path: str | Path, mapping: ColumnMapping, out_dir: str | Path, 
     reader = _Reader(path, mapping, parquet)
     return write_staged(reader.stage, out_dir, overwrite=overwrite, report=report, labels=mapping.columns.label
                         is not None, extra={"source": f"import {'parquet' if parquet else 'csv'}",
-                                            "source_file": path.name})
+                                            "source_file": path.name}, inputs=(path,))
 
 
 class _Reader:
