@@ -43,7 +43,7 @@ import pyarrow.parquet as pq
 from pydantic import Field, field_validator
 
 from counterflow.dataset import vocab
-from counterflow.dataset.amlworld import Progress, write_staged
+from counterflow.dataset.amlworld import Progress, first_impossible_date, first_out_of_range, write_staged
 from counterflow.errors import InputError
 from counterflow.scenario.base import Strict
 
@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 _BLOCK_BYTES = 16 << 20
 _BATCH_ROWS = 1 << 20
+_ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 Channel = Literal["ACH", "WIRE", "CARD", "CASH", "CHEQUE", "P2P", "MSB", "CRYPTO"]
 
 
@@ -93,13 +94,12 @@ class ColumnMapping(Strict):
 
 def load_mapping(path: str | Path) -> ColumnMapping:
     """A mapping YAML file, validated; errors name the file, line and key."""
-    from counterflow.scenario.loader import parse_yaml_model
+    from counterflow.scenario.loader import parse_yaml_model, read_bounded
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the column mapping ({exc.strerror})", file=str(p)) from exc
+    if p.is_dir():
+        raise InputError("is a directory, not a column mapping", file=str(p))
+    text = read_bounded(p, "column mapping")
     return parse_yaml_model(text, ColumnMapping, str(p), what="column mapping")
 
 
@@ -248,13 +248,24 @@ class _Reader:
     def _timestamps(self, batch: pa.RecordBatch, first_row: int) -> pa.Array:
         col = self._col(batch, "timestamp")
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
-            ts = pc.cast(col, pa.timestamp("ms"))
+            try:
+                ts = pc.cast(col, pa.timestamp("ms"))
+            except pa.ArrowInvalid:  # a date beyond what milliseconds since 1970 hold
+                ts = pc.cast(pc.cast(col, pa.timestamp("s")), pa.timestamp("ms"), safe=False)
+            i = first_out_of_range(ts)
+            if i >= 0:
+                raise self._fail(first_row, i, "timestamp", col[i], "is outside the years 1 to 9999")
         else:
             text = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
             if self.m.timestamp_format:
                 ts = pc.strptime(text, format=self.m.timestamp_format, unit="ms", error_is_null=True)
             else:
                 ts = self._iso(text)
+            formats = (self.m.timestamp_format,) if self.m.timestamp_format else _ISO_FORMATS
+            i = first_impossible_date(text, ts, formats)
+            if i >= 0:
+                raise self._fail(first_row, i, "timestamp", col[i].as_py(),
+                                 "is not a date of the calendar (day, month or year out of range)")
         i = self._first_bad(pc.is_null(ts))
         if i >= 0:
             want = f"a time in the form {self.m.timestamp_format!r}" if self.m.timestamp_format else \
@@ -265,7 +276,7 @@ class _Reader:
     @staticmethod
     def _iso(text: pa.Array) -> pa.Array:
         out = None
-        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        for fmt in _ISO_FORMATS:
             got = pc.strptime(text, format=fmt, unit="ms", error_is_null=True)
             out = got if out is None else pc.coalesce(out, got)
         return out
