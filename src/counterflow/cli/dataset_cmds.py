@@ -80,7 +80,7 @@ def inspect(
             raise typer.BadParameter(f"{name} needs --laundering", param_hint=name)
     plot_claim = nullcontext() if plot is None else claim(plot, kind="file", overwrite=overwrite, inputs=[path],
                                                           replaceable=PNG, what="plot")
-    with plot_claim, open_dataset(path) as ds, progress_bar(enabled=not json_out) as progress:
+    with plot_claim, open_dataset(path, check=False) as ds, progress_bar(enabled=not json_out) as progress:
         doc = summarize(ds, checksums=not quick, deep=deep, progress=progress)
         if laundering and doc["valid"]:
             try:

@@ -58,7 +58,28 @@ def run(app: Callable[[], Any]) -> None:
         raise
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        _fail(f"error: {where}{exc.strerror or exc}", 2)
+        _fail(f"error: {where}{exc.strerror or _first_line(exc)}", 2)
+    except Exception as exc:
+        # A data file that DuckDB or Arrow cannot read (damaged in the middle, where the part-file check
+        # at opening does not look) is the data's fault, not a bug: one line, exit 2.
+        if _unreadable_data(exc):
+            _fail(f"error: cannot read the data ({_first_line(exc)}); counterflow inspect checks a dataset", 2)
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _unreadable_data(exc: BaseException) -> bool:
+    import duckdb
+    import pyarrow as pa
+
+    if isinstance(exc, (duckdb.IOException, duckdb.InvalidInputException)):
+        return True
+    return isinstance(exc, pa.ArrowInvalid) and any(
+        w in str(exc) for w in ("Parquet", "parquet", "magic bytes", "footer", "Couldn't deserialize"))
 
 
 def _fail(line: str, status: int) -> None:

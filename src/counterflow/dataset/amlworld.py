@@ -12,8 +12,8 @@ block with Arrow, stages the rows in a temporary Parquet file, and lets DuckDB n
 and sort the transactions by time (DuckDB's sort spills to disk, so the file may be larger than
 memory) before a :class:`~counterflow.dataset.writer.DatasetWriter` publishes the dataset.
 
-Row numbers in import errors count records with the header as row 1, so they equal the line
-numbers of the file (AMLworld files have no fields spanning lines).
+Row numbers in import errors are the line numbers of the file (the header is row 1), also after a
+quoted field that spans lines (:mod:`counterflow.dataset.csvscan`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from counterflow.dataset import schema as sch
 from counterflow.dataset import vocab
+from counterflow.dataset.csvscan import locate, record_line
 from counterflow.dataset.reader import Dataset
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.engine.duckdb import connect
@@ -238,36 +239,14 @@ def _read_header(path: Path) -> bool:
 
 
 def _count_error(path: Path, ncols: int, cause: Exception) -> InputError:
-    """Find the row Arrow's CSV parser stumbled on (it does not say): slow, errors only."""
-    import csv
-
-    line = 0
-
-    def lines(fh: Any) -> Iterator[str]:
-        nonlocal line
-        for raw in fh:  # decoded line by line, so that a bad byte is pinned to its line
-            line += 1
-            yield raw.decode("utf-8-sig" if line == 1 else "utf-8")
-
-    try:
-        with open(path, "rb") as fh:
-            reader = csv.reader(lines(fh))
-            next(reader, None)
-            for fields in reader:
-                if len(fields) != ncols:
-                    what = "an empty line" if not fields else f"{len(fields)} fields"
-                    return InputError(f"expected {ncols} fields, found {what}" + _ROWS_NOTE,
-                                      file=str(path), row=line)
-    except UnicodeDecodeError:
-        return InputError("not UTF-8 text" + _ROWS_NOTE, file=str(path), row=line)
-    except csv.Error as exc:
-        return InputError(f"unreadable CSV ({exc})" + _ROWS_NOTE, file=str(path), row=line)
-    return InputError(f"unreadable CSV ({cause})", file=str(path))
+    """Find the line Arrow's CSV parser stumbled on (it does not say): slow, errors only."""
+    return locate(path, cause, ncols=ncols)
 
 
 def _fail(path: Path, row: int, field: int, value: str, reason: str) -> InputError:
+    """The error at record ``row`` (header = 1), reported at the line where that record starts."""
     shown = repr(value[:80])
-    return InputError(f"{shown} {reason}" + _ROWS_NOTE, file=str(path), row=row,
+    return InputError(f"{shown} {reason}" + _ROWS_NOTE, file=str(path), row=record_line(path, row),
                       field=FIELDS[field])
 
 
@@ -346,7 +325,7 @@ def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
         value = batch.column(field)[i].as_py()
         if all(batch.column(k)[i].as_py() == "" for k in range(batch.num_columns)):
             raise InputError("empty line" + _ROWS_NOTE, file=str(path),
-                             row=first_row + i)
+                             row=record_line(path, first_row + i))
         if field in (5, 7) and value.lstrip().startswith("-"):
             reason = "is negative: amounts must be zero or more"
         raise _fail(path, first_row + i, field, value, reason)

@@ -30,6 +30,7 @@ first row) and the column named, and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,7 @@ from pydantic import Field, field_validator
 
 from counterflow.dataset import vocab
 from counterflow.dataset.amlworld import Progress, first_impossible_date, first_out_of_range, write_staged
+from counterflow.dataset.csvscan import locate, record_line
 from counterflow.errors import InputError
 from counterflow.scenario.base import Strict
 
@@ -83,6 +85,25 @@ class ColumnMapping(Strict):
     channel_values: dict[str, Channel] = {}
     # Label values meaning "illicit" (compared as text, case-insensitive); anything else is licit.
     label_positive: tuple[str, ...] = ("1", "true", "yes", "y", "t")
+
+    @field_validator("timestamp_format")
+    @classmethod
+    def _usable_format(cls, v: str | None) -> str | None:
+        # Checked here, so that a bad format is the mapping's error, not every row's.
+        if v is None:
+            return v
+        if "%Y" not in v and "%y" not in v:
+            raise ValueError(f"{v!r} has no year (%Y or %y); see Python's strftime codes")
+        sample = dt.datetime(2024, 3, 1, 14, 5, 6)
+        try:
+            text = sample.strftime(v)
+            back = dt.datetime.strptime(text, v)
+            arrow = pc.strptime(pa.array([text]), format=v, unit="ms", error_is_null=True)[0].as_py()
+        except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ValueError(f"{v!r} is not a usable time format ({str(exc).splitlines()[0]})") from None
+        if back.date() != sample.date() or arrow is None:
+            raise ValueError(f"{v!r} does not read back the time it writes; give year, month and day")
+        return v
 
     @field_validator("currency")
     @classmethod
@@ -158,6 +179,11 @@ class _Reader:
             except (pa.ArrowInvalid, OSError) as exc:
                 raise InputError(f"not a readable Parquet file ({exc})", file=str(self.path)) from None
             self._check_names(f.schema_arrow.names)
+            for col in names:
+                t = f.schema_arrow.field(col).type
+                if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                    raise InputError(f"column {col!r} holds {t} values; a mapped column holds text, numbers or "
+                                     "times", file=str(self.path), field=col)
             row, size = 1, self.path.stat().st_size
             total = max(f.metadata.num_rows, 1)
             for b in f.iter_batches(batch_size=_BATCH_ROWS, columns=names):
@@ -179,22 +205,34 @@ class _Reader:
                 except StopIteration:
                     return
                 except pa.ArrowInvalid as exc:
-                    raise InputError(f"unreadable CSV ({exc})", file=str(self.path)) from None
+                    raise locate(self.path, exc, ncols=len(header), skip_blank=True) from None
                 yield b, row, src.tell()
                 row += b.num_rows
         except pa.ArrowInvalid as exc:
-            raise InputError(f"unreadable CSV ({exc})", file=str(self.path)) from None
+            raise locate(self.path, exc, ncols=len(header), skip_blank=True) from None
         finally:
             src.close()
 
     def _csv_header(self) -> list[str]:
         import csv
+        import io
 
+        # Only the first line is decoded, so that a bad byte further down is reported at its own row.
+        with open(self.path, "rb") as fh:
+            first = fh.readline(_BLOCK_BYTES)
         try:
-            with open(self.path, encoding="utf-8-sig", newline="") as fh:
-                header = next(csv.reader(fh), None)
-        except UnicodeDecodeError as exc:
-            raise InputError("header is not UTF-8 text", file=str(self.path), row=1) from exc
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("header is not UTF-8 text", file=str(self.path), row=1) from None
+        if text.count('"') % 2:
+            raise InputError("the header has a quoted name that is never closed", file=str(self.path), row=1)
+        old = csv.field_size_limit(1 << 30)  # a long column name is odd, not unreadable
+        try:
+            header = next(csv.reader(io.StringIO(text)), None)
+        except csv.Error as exc:
+            raise InputError(f"unreadable header ({exc})", file=str(self.path), row=1) from None
+        finally:
+            csv.field_size_limit(old)
         if not header:
             raise InputError("empty file: expected a header line", file=str(self.path), row=1)
         return header
@@ -207,7 +245,9 @@ class _Reader:
 
     def _fail(self, first_row: int, i: int, field: str, value: object, reason: str) -> InputError:
         note = " (rows count the header as row 1)" if not self.parquet else " (row 1 is the first row)"
-        return InputError(f"{str(value)[:80]!r} {reason}{note}", file=str(self.path), row=first_row + i,
+        # CSV: the record's line in the file (a quoted field may span lines; blank lines are skipped).
+        row = first_row + i if self.parquet else record_line(self.path, first_row + i, skip_blank=True)
+        return InputError(f"{str(value)[:80]!r} {reason}{note}", file=str(self.path), row=row,
                           field=self.wanted[field])
 
     def _first_bad(self, bad: pa.Array) -> int:
