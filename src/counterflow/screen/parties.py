@@ -119,6 +119,9 @@ def parties_from_table(table: pa.Table, file: str = "<table>", first_row: int = 
     return out
 
 
+_MAX_LINE = 16 << 20  # one entity per line: a few kilobytes; an endless line is refused
+
+
 def _prop(props: dict, key: str, file: str, row: int) -> list[str]:
     """The values of an FtM property: a list of strings (FtM's form), or one string taken as one value
     (not as a list of its letters); anything else is an error naming the row and the property."""
@@ -137,7 +140,10 @@ def parties_from_ftm(path: Path) -> list[Party]:
     out = []
     file = str(path)
     with open(path, "rb") as fh:
-        for rowno, raw in enumerate(fh, start=1):
+        for rowno, raw in enumerate(iter(lambda: fh.readline(_MAX_LINE + 1), b""), start=1):
+            if len(raw) > _MAX_LINE:
+                raise InputError(f"a line longer than {_MAX_LINE >> 20} MiB: not a FollowTheMoney entity", file=file,
+                                 row=rowno)
             try:
                 line = raw.decode("utf-8-sig" if rowno == 1 else "utf-8")
             except UnicodeDecodeError as exc:
