@@ -354,3 +354,15 @@ def commit_files(moves: list[tuple[Path, Path]], target: Path) -> None:
     for src, dst in moves:
         os.replace(src, dst)
     journal.unlink()
+
+
+def read_at_most(fh, limit: int) -> bytes:  # noqa: ANN001 - a binary file
+    """Up to ``limit`` bytes, in blocks (``read(limit)`` would allocate all of ``limit`` at once)."""
+    parts, size = [], 0
+    while size < limit:
+        block = fh.read(min(1 << 20, limit - size))
+        if not block:
+            break
+        parts.append(block)
+        size += len(block)
+    return b"".join(parts)

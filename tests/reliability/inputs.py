@@ -16,6 +16,11 @@ ROWS = [
 
 def aml_csv(path: Path, rows: int = 4) -> Path:
     """An AMLworld CSV of ``rows`` rows (the four above, repeated with new minutes and accounts)."""
+    path.write_bytes(aml_bytes(rows))
+    return path
+
+
+def aml_bytes(rows: int = 4) -> bytes:
     lines = [",".join(HEADER)]
     for i in range(rows):
         base = ROWS[i % 4]
@@ -26,5 +31,4 @@ def aml_csv(path: Path, rows: int = 4) -> Path:
             f[4] = f"B{i % 991}"
             base = ",".join(f)
         lines.append(base)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return ("\n".join(lines) + "\n").encode("utf-8")

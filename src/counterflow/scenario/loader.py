@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from counterflow.errors import InputError
+from counterflow.files import read_at_most
 from counterflow.scenario.model import Scenario
 
 M = typing.TypeVar("M", bound=BaseModel)
@@ -49,7 +50,7 @@ def read_bounded(path: Path, what: str, limit: int = MAX_BYTES) -> str:
     """The text of a small UTF-8 settings file; refuses a larger (or endless) one without reading it all."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
+            raw = read_at_most(fh, limit + 1)
     except OSError as exc:
         raise InputError(f"cannot read the {what} ({exc.strerror or exc})", file=str(path)) from None
     if len(raw) > limit:
@@ -115,7 +116,9 @@ def parse_yaml_model(text: str, model: type[M], source: str, *, what: str = "the
         data = _load(text) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
+        pos = getattr(exc, "position", None)  # a reader error: a character YAML does not allow
+        line = (f"line {mark.line + 1}: " if mark is not None
+                else f"line {text[:pos].count(chr(10)) + 1}: " if isinstance(pos, int) else "")
         raise InputError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", file=source) from None
     except _TooBig as exc:
         raise InputError(str(exc), file=source) from None

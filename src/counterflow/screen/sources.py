@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from counterflow.errors import InputError
+from counterflow.files import read_at_most
 
 
 def resolve(path: Path) -> Path:
@@ -31,7 +32,7 @@ def read_text(path: Path) -> str:
         raise InputError("is a folder, not a list file", file=str(real))
     try:
         with (gzip.open(real, "rb") if real.suffix == ".gz" else open(real, "rb")) as fh:
-            raw = fh.read(MAX_BYTES + 1)
+            raw = read_at_most(fh, MAX_BYTES + 1)
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read: {exc}", file=str(real)) from None
     if len(raw) > MAX_BYTES:
