@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
 
 class CounterflowError(Exception):
-    """Base for errors the CLI reports as one readable message and a non-zero exit."""
+    """Base for errors the CLI reports as one readable message and a non-zero exit.
+
+    The message is always one line: a reason quoted from a parser (YAML's, Arrow's) that spans
+    lines is joined, so that a script reading stderr gets one line per error.
+    """
+
+    def __str__(self) -> str:
+        return _NEWLINES.sub(" ", super().__str__()).strip()
 
 
 class InputError(CounterflowError):

@@ -85,6 +85,11 @@ def test_export_refuses_to_overwrite_unless_asked(tiny_path: Path, tmp_path: Pat
         with pytest.raises(InputError, match="exists"):
             export_amlworld(ds, out)
         assert out.read_text() == "keep me"
+        # --overwrite replaces only a file of the kind the export writes (see counterflow.files).
+        with pytest.raises(InputError, match="not an AMLworld CSV"):
+            export_amlworld(ds, out, overwrite=True)
+        assert out.read_text() == "keep me"
+        out.write_text(HEAD + "\n")
         export_amlworld(ds, out, overwrite=True)
         with pytest.raises(InputError, match="directory"):
             export_amlworld(ds, tmp_path)

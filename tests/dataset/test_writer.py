@@ -73,7 +73,10 @@ def test_tampering_is_detected(tiny_path: Path, tmp_path: Path) -> None:
     assert not rep.ok
     assert any("checksum" in p or "unreadable" in p for p in rep.problems)
     (copy / "goods.parquet").unlink()
-    assert any("goods.parquet: file missing" in p for p in validate(open_dataset(copy)).problems)
+    assert any("goods.parquet: file missing" in p for p in validate(open_dataset(copy, check=False)).problems)
+    # Opened for use (not for inspection), a missing part file is one clear error up front.
+    with pytest.raises(DatasetError, match="goods.parquet: file missing"):
+        open_dataset(copy)
 
 
 def test_manifest_problems_are_reported(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def test_gzip_file_read_transparently(tmp_path):
 ])
 def test_malformed_ofac_rows(tmp_path, text, message, row):
     path = tmp_path / "sdn.csv"
-    path.write_text(text)
+    path.write_text(text + "\x1a")  # OFAC files end with this mark
     with pytest.raises(InputError) as err:
         load_ofac_csv(path)
     assert message in str(err.value) and err.value.row == row
@@ -69,8 +69,11 @@ def test_un_xml_fields():
 
 def test_malformed_un_xml(tmp_path):
     bad = tmp_path / "un.xml"
-    bad.write_text("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL></INDIVIDUALS>")
+    bad.write_text("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL></INDIVIDUALS></CONSOLIDATED_LIST>")
     with pytest.raises(InputError, match="malformed XML"):
+        load_un_xml(bad)
+    bad.write_text("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL></INDIVIDUAL></INDIVIDUALS>")
+    with pytest.raises(InputError, match="cut short"):
         load_un_xml(bad)
     other = tmp_path / "other.xml"
     other.write_text("<sdnList/>")

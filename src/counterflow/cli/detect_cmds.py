@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from counterflow.cli.output import console, emit_json
+from counterflow.cli.output import claim, console, emit_json, row
 from counterflow.errors import InputError
 
 _ENGINE_HELP = "Engine that runs the detection steps: duckdb (in-process, default) or spark (needs the spark extra)."
@@ -59,6 +59,21 @@ def _date(value: str | None, option: str) -> dt.datetime | None:
         raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from None
 
 
+def _paths(specs: list[str] | None) -> list[str]:
+    """The ones of ``specs`` that name files (the others are shipped list ids)."""
+    return [s for s in specs or [] if Path(s).exists()]
+
+
+# What an existing file must be for --overwrite to replace it.
+def _model_file(path: Path) -> str | None:
+    from counterflow.files import first_line
+
+    return first_line(r'\{"format": "counterflow-model"', "a Counterflow model file")(path)
+
+
+MODEL_FILE = _model_file
+
+
 def train(
     data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
     until: str = typer.Option(..., "--until", help="Train on transactions before this date."),
@@ -76,6 +91,7 @@ def train(
         help="Threshold rule: 'budget' (--budget or --budget-alerts) or 'best-f1' (the best F1 on the validation period)."),
     lists: list[str] | None = _LIST_OPT,
     memory_limit: str | None = _MEMORY_OPT,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing model file."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
@@ -83,6 +99,7 @@ def train(
     from counterflow.detect.api import train as run
     from counterflow.detect.features import FeatureBuilder
     from counterflow.detect.model import LightGBMScorer
+    from counterflow.files import atomic_file
 
     engine = _engine(engine)
     if threshold not in ("budget", "best-f1"):
@@ -90,13 +107,17 @@ def train(
     if threshold == "best-f1" and budget_alerts is not None:
         raise InputError("--budget-alerts is a budget rule: leave it out with --threshold best-f1",
                          field="--threshold")
+    until_ts, validate_ts = _date(until, "--until"), _date(validate_until, "--validate-until")
     t0 = time.perf_counter()
-    with open_data(data, memory_limit=_memory(memory_limit)) as ds:
-        listed = listed_party_ids(ds, lists) if lists else None
-        scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
-                     scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
-                     budget_alerts=budget_alerts, engine=engine, best_f1=threshold == "best-f1")
-    scorer.save(model)
+    with claim(model, kind="file", overwrite=overwrite, inputs=[data, *_paths(lists)], replaceable=MODEL_FILE,
+               what="model file"):
+        with open_data(data, memory_limit=_memory(memory_limit)) as ds:
+            listed = listed_party_ids(ds, lists) if lists else None
+            scorer = run(ds, until_ts, validate_until=validate_ts,
+                         scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
+                         budget_alerts=budget_alerts, engine=engine, best_f1=threshold == "best-f1")
+        with atomic_file(model) as tmp:
+            scorer.save(tmp)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
            "threshold_rule": threshold, "alert_budget": budget, "budget_alerts": getattr(scorer, "budget_", None),
            "listed_parties": None if listed is None else listed.num_rows, "versions": scorer.versions_,
@@ -136,21 +157,28 @@ def detect(
 ) -> None:
     """Find alerts: typology detectors with evidence, plus the learned score (the built-in model unless
     --model or --no-model)."""
-    from counterflow.detect.alerts import write_alerts
+    from counterflow.detect.alerts import evidence_path, write_alerts
     from counterflow.detect.api import detect as run
     from counterflow.detect.api import listed_party_ids, open_data
     from counterflow.detect.model import LightGBMScorer, load_builtin
+    from counterflow.files import PARQUET, check_output
 
     engine = _engine(engine)
     if no_model and model is not None:
         raise InputError("give --model or --no-model, not both", field="--no-model")
+    start_ts, end_ts = _date(start, "--from"), _date(end, "--until")
+    inputs = [data, model, *_paths(lists)]
     t0 = time.perf_counter()
-    scorer = None if no_model else LightGBMScorer.load(model) if model is not None else load_builtin()
-    with open_data(data, memory_limit=_memory(memory_limit)) as ds:
-        listed = listed_party_ids(ds, lists) if lists else None
-        alerts, evidence = run(ds, scorer=scorer, start=_date(start, "--from"), end=_date(end, "--until"),
-                               cases=cases, budget_alerts=budget_alerts, listed=listed, engine=engine)
-    write_alerts(alerts, evidence, out, overwrite=overwrite)
+    # Checked before any work: the alerts file and the evidence file beside it, locked as one.
+    with claim(out, kind="file", overwrite=overwrite, inputs=inputs, replaceable=PARQUET, what="alerts file"):
+        check_output(evidence_path(out), kind="file", overwrite=overwrite, inputs=inputs, replaceable=PARQUET,
+                     what="evidence file")
+        scorer = None if no_model else LightGBMScorer.load(model) if model is not None else load_builtin()
+        with open_data(data, memory_limit=_memory(memory_limit)) as ds:
+            listed = listed_party_ids(ds, lists) if lists else None
+            alerts, evidence = run(ds, scorer=scorer, start=start_ts, end=end_ts,
+                                   cases=cases, budget_alerts=budget_alerts, listed=listed, engine=engine)
+        _write_pair(alerts, evidence, out, write_alerts)
     rows = alerts.to_pylist()
     by_det: dict[str, int] = {}
     for a in rows:
@@ -170,9 +198,25 @@ def detect(
                   f"({', '.join(f'{k} {v}' for k, v in doc['by_detector'].items()) or 'no detector fired'})")
     t = Table("alert", "account", "score", "typologies", "reason", title="Top alerts")
     for a in doc["top"]:
-        t.add_row(str(a["alert_id"]), str(a["subject_account"]), f"{a['score']:.3f}", ",".join(a["typologies"]),
-                  escape(a["reason"]))
+        t.add_row(*row(a["alert_id"], a["subject_account"], f"{a['score']:.3f}", ",".join(a["typologies"]),
+                       a["reason"]))
     console.print(t)
+
+
+def _write_pair(alerts, evidence, out: Path, write_alerts) -> None:  # noqa: ANN001 - tables and a writer
+    """Alerts and evidence replaced as one unit: both written in a hidden folder, then moved under a
+    journal (counterflow.files.commit_files), so that a reader never finds a new file beside an old one."""
+    import shutil
+
+    from counterflow.detect.alerts import evidence_path
+    from counterflow.files import commit_files, make_temp_dir
+
+    tmp = make_temp_dir(out, "pair")
+    try:
+        write_alerts(alerts, evidence, tmp / out.name, overwrite=True)
+        commit_files([(evidence_path(tmp / out.name), evidence_path(out)), (tmp / out.name, out)], out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def evaluate(

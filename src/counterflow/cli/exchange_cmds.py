@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from counterflow.cli.output import console, emit_json, err_console, progress_bar
+from counterflow.cli.output import claim, console, emit_json, err_console, progress_bar
 
 export_app = typer.Typer(help="Write a dataset in a format other AML tools read.",
                          no_args_is_help=True)
@@ -44,11 +44,12 @@ def export_amlworld_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Transactions as an AMLworld-style CSV (Timestamp, From Bank, Account, ... Is Laundering)."""
-    from counterflow.dataset.amlworld import export_amlworld
+    from counterflow.dataset.amlworld import AMLWORLD_CSV, export_amlworld
     from counterflow.dataset.reader import open_dataset
 
     t0 = time.perf_counter()
-    with open_dataset(path) as ds, progress_bar(enabled=_bars(quiet, json_out)) as progress:
+    with claim(out, kind="file", overwrite=overwrite, inputs=[path], replaceable=AMLWORLD_CSV), \
+            open_dataset(path) as ds, progress_bar(enabled=_bars(quiet, json_out)) as progress:
         rows = export_amlworld(ds, out, overwrite=overwrite, progress=progress)
     seconds = time.perf_counter() - t0
     doc = {"format": "amlworld", "file": str(out), "rows": rows, "seconds": round(seconds, 2),
@@ -72,10 +73,12 @@ def export_ftm_cmd(
     """Parties, accounts and payments as FollowTheMoney entities (JSON lines)."""
     from counterflow.dataset.ftm import PARTS, export_ftm
     from counterflow.dataset.reader import open_dataset
+    from counterflow.files import JSON_LINES
 
     include = tuple(p for p in PARTS if not (no_payments and p == "payments"))
     t0 = time.perf_counter()
-    with open_dataset(path) as ds, progress_bar(enabled=_bars(quiet, json_out)) as progress:
+    with claim(out, kind="file", overwrite=overwrite, inputs=[path], replaceable=JSON_LINES), \
+            open_dataset(path) as ds, progress_bar(enabled=_bars(quiet, json_out)) as progress:
         counts = export_ftm(ds, out, include=include, limit_payments=limit_payments,
                             overwrite=overwrite, progress=progress)
     seconds = time.perf_counter() - t0
@@ -98,9 +101,11 @@ def import_amlworld_cmd(
     """An AMLworld-style CSV as a Counterflow dataset (labels kept when the file has them)."""
     from counterflow.dataset.amlworld import import_amlworld
     from counterflow.dataset.reader import open_dataset
+    from counterflow.dataset.writer import replaceable_dataset
 
     t0 = time.perf_counter()
-    with progress_bar(enabled=_bars(quiet, json_out)) as progress:
+    with claim(out, kind="dataset", overwrite=overwrite, inputs=[file], replaceable=replaceable_dataset), \
+            progress_bar(enabled=_bars(quiet, json_out)) as progress:
         result = import_amlworld(file, out, overwrite=overwrite, progress=progress)
     seconds = time.perf_counter() - t0
     with open_dataset(result) as ds:
@@ -131,11 +136,13 @@ def import_table_cmd(
     """Your own transactions (any CSV or Parquet layout, by a column mapping) as a Counterflow dataset."""
     from counterflow.dataset.reader import open_dataset
     from counterflow.dataset.tabular import import_table, load_mapping
+    from counterflow.dataset.writer import replaceable_dataset
 
-    m = load_mapping(mapping)
     t0 = time.perf_counter()
-    with progress_bar(enabled=_bars(quiet, json_out)) as progress:
-        result = import_table(file, m, out, overwrite=overwrite, progress=progress)
+    with claim(out, kind="dataset", overwrite=overwrite, inputs=[file, mapping], replaceable=replaceable_dataset):
+        m = load_mapping(mapping)
+        with progress_bar(enabled=_bars(quiet, json_out)) as progress:
+            result = import_table(file, m, out, overwrite=overwrite, progress=progress)
     seconds = time.perf_counter() - t0
     with open_dataset(result) as ds:
         rows = ds.rows("transactions")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from counterflow import __version__
 from counterflow.cli import dataset_cmds, detect_cmds, exchange_cmds, screen_cmds, twin_cmds
-from counterflow.errors import CounterflowError
 
 app = typer.Typer(
     name="counterflow",
@@ -40,12 +37,10 @@ def _root(
 
 
 def main() -> None:
-    """Entry point: library errors become one line on stderr and exit status 2."""
-    try:
-        app()
-    except CounterflowError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    """Entry point: library errors become one line on stderr and exit status 2 (cli/output.py)."""
+    from counterflow.cli.output import run
+
+    run(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

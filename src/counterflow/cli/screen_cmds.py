@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from counterflow.cli.output import claim, lit, row
 from counterflow.errors import InputError
 
 _FETCH_OUT_OPT = typer.Option(Path("."), "--out", "-o", help="File or folder to write.")
@@ -46,8 +47,8 @@ def lists_show(ctx: typer.Context,
     for col in ("list_id", "publisher", "published", "entries", "names", "default"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(str(r[c]) for c in ("list_id", "publisher", "published", "entries",
-                                            "names", "default")))
+        table.add_row(*row(*(r[c] for c in ("list_id", "publisher", "published", "entries",
+                                            "names", "default"))))
     _emit({"lists": rows}, table, as_json)
 
 
@@ -55,17 +56,18 @@ def lists_show(ctx: typer.Context,
 def lists_fetch(
     source: str = typer.Argument(..., help="'ofac-sdn', 'un', or a URL (file:// works)."),
     out: Path = _FETCH_OUT_OPT,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing list file."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Download the current list from its publisher (needs network access)."""
     from counterflow.screen.lists import describe, fetch, load_list
 
-    dest = fetch(source, out)
+    dest = fetch(source, out, overwrite=overwrite)
     info = describe(load_list(dest)) | {"path": str(dest)}
     table = Table(title="Fetched list")
     for key in info:
         table.add_column(key)
-    table.add_row(*(str(v) for v in info.values()))
+    table.add_row(*row(*info.values()))
     _emit(info, table, as_json)
 
 
@@ -82,14 +84,14 @@ def lists_diff(
 
     delta = diff_lists(load_list(old), load_list(new))
     data = delta.as_dict()
-    table = Table(title=f"{old} -> {new}")
+    table = Table(title=lit(f"{old} -> {new}"))
     table.add_column("change")
     table.add_column("count")
     table.add_column("entries")
     for group in ("added", "removed", "changed"):
         ids = list(data[group])
         shown = ", ".join(ids[:limit]) + (" ..." if len(ids) > limit else "")
-        table.add_row(group, str(len(ids)), shown)
+        table.add_row(*row(group, len(ids), shown))
     _emit(data, table, as_json)
 
 
@@ -97,12 +99,16 @@ def lists_diff(
 def lists_export(
     list_spec: str = typer.Argument("ofac-sdn-2024-05-03", metavar="LIST"),
     out: Path = _EXPORT_OUT_OPT,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
 ) -> None:
     """Export a list as FollowTheMoney entities (JSON lines)."""
+    from counterflow.files import JSON_LINES
     from counterflow.screen.ftm import write_ftm
     from counterflow.screen.lists import load_list
 
-    count = write_ftm(load_list(list_spec), out)
+    inputs = [list_spec] if Path(list_spec).exists() else []
+    with claim(out, kind="file", overwrite=overwrite, inputs=inputs, replaceable=JSON_LINES, what="FtM file"):
+        count = write_ftm(load_list(list_spec), out, overwrite=overwrite)
     typer.echo(f"wrote {count} entities to {out}")
 
 
@@ -122,15 +128,15 @@ def _screener(lists: list[str] | None, threshold: float | None, floor: float | N
 
 
 def _hits_table(title: str, rows: list[tuple[str, dict]]) -> Table:
-    table = Table(title=title)
+    table = Table(title=lit(title))
     for col in ("party", "entry", "matched name", "score", "verdict", "features"):
         table.add_column(col)
     for party, hit in rows:
         entry = hit.get("ent_num", hit.get("entry_id"))
         feats = ", ".join(f"{k} {v:+.2f}" if k not in ("name", "alias") else f"{k} {v:.2f}"
                           for k, v in hit["features"].items())
-        table.add_row(party, f"{entry} {hit['entry_name']}", hit["matched_name"],
-                      f"{hit['score']:.3f}", hit["verdict"], feats)
+        table.add_row(*row(party, f"{entry} {hit['entry_name']}", hit["matched_name"],
+                           f"{hit['score']:.3f}", hit["verdict"], feats))
     return table
 
 

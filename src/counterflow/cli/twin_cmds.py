@@ -9,8 +9,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from counterflow.cli.output import console, emit_json
-from counterflow.files import atomic_file
+from counterflow.cli.output import claim, console, emit_json, row
+from counterflow.errors import InputError
+from counterflow.files import PNG, atomic_file, first_line
+
+# What existing outputs must be for --overwrite to replace them.
+CALIBRATION_CSV = first_line(r"id,figure,", "a calibration table")
 
 twin_app = typer.Typer(help="The physical trafficking twin.", no_args_is_help=True)
 
@@ -22,7 +26,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(scenario: str | None, seed: int):
-    from counterflow.errors import InputError
     from counterflow.scenario import load_scenario
     from counterflow.twin import run_twin
 
@@ -39,21 +42,30 @@ def calibrate(
     ),
     seed: int = typer.Option(42, "--seed", help="Random seed."),
     out: Path = typer.Option(Path("calibration"), "--out", "-o", help="Folder for calibration.csv and .png."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace calibration.csv and .png in --out."),
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Compare a twin run with the public figures (figures.csv); write a table and a plot."""
+    from counterflow.files import check_output
     from counterflow.twin.calibrate import compare as compare_figures
 
-    sc, result = _run(scenario, seed)
-    rows = compare_figures(result)
-    _write(out, rows)
+    if out.exists() and not out.is_dir():
+        raise InputError("the output folder is an existing file; give a folder", file=str(out))
+    inputs = [scenario] if scenario is not None and Path(scenario).exists() else []
+    with claim(out / "calibration.csv", kind="file", overwrite=overwrite, inputs=inputs,
+               replaceable=CALIBRATION_CSV, what="calibration table"):
+        check_output(out / "calibration.png", kind="file", overwrite=overwrite, inputs=inputs, replaceable=PNG,
+                     what="calibration plot")
+        sc, result = _run(scenario, seed)
+        rows = compare_figures(result)
+        _write(out, rows)
     if json_out:
         emit_json(rows)
         return
     t = Table("id", "figure", "target", "twin", "tolerance", "within", title=f"Calibration of {sc.name}, seed {seed}")
     for r in rows:
-        t.add_row(r["id"], r["figure"], f"{r['target']:,.4g}", "-" if r["value"] is None else f"{r['value']:,.4g}",
-                  r["tolerance"], "[green]yes[/green]" if r["within"] else "[red]no[/red]")
+        t.add_row(*row(r["id"], r["figure"], f"{r['target']:,.4g}", "-" if r["value"] is None else f"{r['value']:,.4g}",
+                       r["tolerance"]), "[green]yes[/green]" if r["within"] else "[red]no[/red]")
     console.print(t)
     console.print(f"{sum(r['within'] for r in rows)} of {len(rows)} within tolerance; wrote {out}/calibration.csv "
                   "and calibration.png")
@@ -103,7 +115,6 @@ def compare(
     json_out: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Run two scenarios with one seed and show where supply, routes and seizures moved."""
-    from counterflow.errors import InputError
     from counterflow.twin.compare import compare as compare_runs
 
     sa, ra = _run(scenario_a, seed)

@@ -12,8 +12,8 @@ block with Arrow, stages the rows in a temporary Parquet file, and lets DuckDB n
 and sort the transactions by time (DuckDB's sort spills to disk, so the file may be larger than
 memory) before a :class:`~counterflow.dataset.writer.DatasetWriter` publishes the dataset.
 
-Row numbers in import errors count records with the header as row 1, so they equal the line
-numbers of the file (AMLworld files have no fields spanning lines).
+Row numbers in import errors are the line numbers of the file (the header is row 1), also after a
+quoted field that spans lines (:mod:`counterflow.dataset.csvscan`).
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ import pyarrow.parquet as pq
 
 from counterflow.dataset import schema as sch
 from counterflow.dataset import vocab
+from counterflow.dataset.csvscan import locate, record_line
 from counterflow.dataset.reader import Dataset
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.engine.duckdb import connect
 from counterflow.errors import InputError
-from counterflow.files import atomic_file
+from counterflow.files import Check, atomic_file, check_output, first_line
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +126,14 @@ def spill_next_to(con: Any, out: Path) -> Iterator[None]:
             con.execute("SET temp_directory = ?", [old])
 
 
-def check_output_file(out: Path, overwrite: bool) -> None:
-    """Refuse to write over a folder, or over a file unless asked to."""
-    if out.is_dir():
-        raise InputError("output is a directory; give a file name", file=str(out))
-    if out.exists() and not overwrite:
-        raise InputError("output exists; pass --overwrite to replace it", file=str(out))
+# What an existing file must look like to be replaced by an export (see counterflow.files).
+AMLWORLD_CSV = first_line(r"\s*\"?Timestamp\"?\s*,", "an AMLworld CSV (its first line is not the header)")
+
+
+def check_output_file(out: Path, overwrite: bool, replaceable: Check | None = None,
+                      inputs: tuple[Path, ...] = ()) -> None:
+    """Refuse to write over a folder or an input, or over a file unless asked to (and of the kind)."""
+    check_output(out, kind="file", overwrite=overwrite, inputs=inputs, replaceable=replaceable)
 
 
 def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = False,
@@ -141,7 +144,7 @@ def export_amlworld(ds: Dataset, out_path: str | Path, *, overwrite: bool = Fals
     both sides of a cash row, and so does this export. The file appears only when complete.
     """
     out = Path(out_path)
-    check_output_file(out, overwrite)
+    check_output_file(out, overwrite, AMLWORLD_CSV, (ds.path,))
     report = progress or (lambda stage, done, total: None)
     n = ds.rows("transactions")
     report("export", 0, n)
@@ -236,37 +239,60 @@ def _read_header(path: Path) -> bool:
 
 
 def _count_error(path: Path, ncols: int, cause: Exception) -> InputError:
-    """Find the row Arrow's CSV parser stumbled on (it does not say): slow, errors only."""
-    import csv
-
-    line = 0
-
-    def lines(fh: Any) -> Iterator[str]:
-        nonlocal line
-        for raw in fh:  # decoded line by line, so that a bad byte is pinned to its line
-            line += 1
-            yield raw.decode("utf-8-sig" if line == 1 else "utf-8")
-
-    try:
-        with open(path, "rb") as fh:
-            reader = csv.reader(lines(fh))
-            next(reader, None)
-            for fields in reader:
-                if len(fields) != ncols:
-                    what = "an empty line" if not fields else f"{len(fields)} fields"
-                    return InputError(f"expected {ncols} fields, found {what}" + _ROWS_NOTE,
-                                      file=str(path), row=line)
-    except UnicodeDecodeError:
-        return InputError("not UTF-8 text" + _ROWS_NOTE, file=str(path), row=line)
-    except csv.Error as exc:
-        return InputError(f"unreadable CSV ({exc})" + _ROWS_NOTE, file=str(path), row=line)
-    return InputError(f"unreadable CSV ({cause})", file=str(path))
+    """Find the line Arrow's CSV parser stumbled on (it does not say): slow, errors only."""
+    return locate(path, cause, ncols=ncols)
 
 
 def _fail(path: Path, row: int, field: int, value: str, reason: str) -> InputError:
+    """The error at record ``row`` (header = 1), reported at the line where that record starts."""
     shown = repr(value[:80])
-    return InputError(f"{shown} {reason}" + _ROWS_NOTE, file=str(path), row=row,
+    return InputError(f"{shown} {reason}" + _ROWS_NOTE, file=str(path), row=record_line(path, row),
                       field=FIELDS[field])
+
+
+# Times a calendar (and Python) can hold: years 1 to 9999, in milliseconds since 1970.
+_MIN_MS, _MAX_MS = -62135596800000, 253402300799999
+
+
+def first_out_of_range(ts: pa.Array) -> int:
+    """Index of the first time before year 1 or after year 9999, or -1."""
+    ms = pc.cast(pc.cast(ts, pa.timestamp("ms")), pa.int64())
+    return pc.index(pc.fill_null(pc.or_(pc.less(ms, _MIN_MS), pc.greater(ms, _MAX_MS)), False), True).as_py()
+
+
+def first_impossible_date(text: pa.Array, ts: pa.Array, formats: tuple[str, ...]) -> int:
+    """Index of the first row whose parsed time is not what its text says, or -1.
+
+    Arrow's strptime is lenient: 2024/02/30 becomes 2024-03-01 and year 0000 a time no calendar
+    has. A row whose text is the parsed time written back in one of ``formats`` is right; the others
+    (impossible dates, but also unpadded ones such as 2022/9/1) are read again by Python's strict
+    strptime, and a row that reads differently, or not at all, is the answer.
+    """
+    out_of_range = first_out_of_range(ts)
+    if out_of_range >= 0:
+        return out_of_range
+    valid = pc.is_valid(ts)
+    same = None
+    for fmt in formats:
+        eq = pc.equal(pc.strftime(ts, format=fmt), text)
+        same = eq if same is None else pc.or_kleene(same, eq)
+    suspects = pc.indices_nonzero(pc.and_kleene(valid, pc.invert(pc.fill_null(same, False)))).to_numpy()
+    if len(suspects) == 0:
+        return -1
+    stamps = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
+    epoch = dt.datetime(1970, 1, 1)
+    for i in suspects:
+        value = text[int(i)].as_py()
+        want = epoch + dt.timedelta(milliseconds=int(stamps[i]))
+        for fmt in formats:
+            try:
+                if want is not None and dt.datetime.strptime(value, fmt) == want:
+                    break
+            except ValueError:
+                continue
+        else:
+            return int(i)
+    return -1
 
 
 def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
@@ -275,6 +301,10 @@ def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
     cols = {name: batch.column(i) for i, name in enumerate(_COLS[: batch.num_columns])}
     ts = pc.strptime(cols["ts"], format=TIME_FORMAT, unit="ms", error_is_null=True)
     checks = [(0, pc.is_null(ts), "is not a time in the form YYYY/MM/DD HH:MM")]
+    impossible = first_impossible_date(cols["ts"], ts, (TIME_FORMAT,))
+    if impossible >= 0:
+        checks.append((0, pc.equal(pa.array(np.arange(len(ts))), impossible),
+                       "is not a date of the calendar (day, month or year out of range)"))
     for field in range(1, batch.num_columns):
         kind = _KINDS[field]
         col = batch.column(field)
@@ -297,7 +327,7 @@ def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,
         value = batch.column(field)[i].as_py()
         if all(batch.column(k)[i].as_py() == "" for k in range(batch.num_columns)):
             raise InputError("empty line" + _ROWS_NOTE, file=str(path),
-                             row=first_row + i)
+                             row=record_line(path, first_row + i))
         if field in (5, 7) and value.lstrip().startswith("-"):
             reason = "is negative: amounts must be zero or more"
         raise _fail(path, first_row + i, field, value, reason)
@@ -398,21 +428,21 @@ def import_amlworld(csv_path: str | Path, out_dir: str | Path, *, overwrite: boo
     labels = _read_header(path)
     result = write_staged(lambda stage, rep: _stage(path, labels, stage, rep), out_dir, overwrite=overwrite,
                           report=report, labels=labels, rows_per_file=rows_per_file,
-                          extra={"source": "import amlworld", "source_file": path.name})
+                          extra={"source": "import amlworld", "source_file": path.name}, inputs=(path,))
     log.info("imported transactions from %s into %s", path, result)
     return result
 
 
 def write_staged(stage_fn: Callable[[Path, Progress], int], out_dir: str | Path, *, overwrite: bool,
                  report: Progress, labels: bool, extra: dict[str, Any],
-                 rows_per_file: int = ROWS_PER_FILE) -> Path:
+                 rows_per_file: int = ROWS_PER_FILE, inputs: tuple[Path, ...] = ()) -> Path:
     """The dataset of imported transactions: ``stage_fn(stage_file, report)`` writes the validated
     rows (the columns :func:`_validate_block` returns) to ``stage_file`` and returns their count;
     accounts, parties, banks and sorted transactions are built from them and published atomically.
     Shared by every importer of a flat transactions file."""
     from counterflow.render.tables import places_table
 
-    with DatasetWriter(out_dir, overwrite=overwrite) as w, tempfile.TemporaryDirectory(
+    with DatasetWriter(out_dir, overwrite=overwrite, inputs=inputs) as w, tempfile.TemporaryDirectory(
             prefix=f".{w.target.name}.stage-", dir=w.target.parent) as stage_dir:
         stage = Path(stage_dir) / "rows.parquet"
         n = stage_fn(stage, report)

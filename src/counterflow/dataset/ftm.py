@@ -31,7 +31,7 @@ import pyarrow as pa
 from counterflow.dataset.amlworld import check_output_file, spill_next_to
 from counterflow.dataset.reader import Dataset
 from counterflow.errors import InputError
-from counterflow.files import atomic_file
+from counterflow.files import JSON_LINES, atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -255,7 +255,7 @@ def export_ftm(ds: Dataset, out_path: str | Path, *, include: Iterable[str] = PA
     if limit_payments is not None and limit_payments < 0:
         raise InputError("limit_payments must be zero or more", field="limit_payments")
     out = Path(out_path)
-    check_output_file(out, overwrite)
+    check_output_file(out, overwrite, JSON_LINES, (ds.path,))
     report = progress or (lambda stage, done, total: None)
     counts: dict[str, int] = {}
     # Closed, then renamed into place: only a complete file ever appears.

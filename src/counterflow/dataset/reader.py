@@ -39,15 +39,63 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise DatasetError(f"{mpath}: schema version {version!r} is not supported (this is {sch.SCHEMA_VERSION})")
     if not isinstance(manifest.get("tables"), dict):
         raise DatasetError(f"{mpath}: manifest has no tables")
+    for name, entry in manifest["tables"].items():
+        _check_entry(mpath, name, entry)
     return manifest
+
+
+def _check_entry(mpath: Path, name: str, entry: Any) -> None:
+    """A table entry of the manifest: rows, and files each with a relative path inside the dataset."""
+    def bad(what: str) -> DatasetError:
+        return DatasetError(f"{mpath}: table {name!r}: {what}")
+
+    if not isinstance(entry, dict):
+        raise bad("entry is not an object")
+    if not isinstance(entry.get("rows"), int) or isinstance(entry.get("rows"), bool) or entry["rows"] < 0:
+        raise bad("no row count ('rows' must be a whole number, 0 or more)")
+    files = entry.get("files")
+    if not isinstance(files, list) or not files:
+        raise bad("no files listed")
+    for i, f in enumerate(files):
+        if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not f["path"]:
+            raise bad(f"file {i + 1} has no path")
+        if not isinstance(f.get("rows"), int) or isinstance(f.get("rows"), bool) or f["rows"] < 0:
+            raise bad(f"{f['path']}: no row count")
+        rel = Path(f["path"])
+        if rel.is_absolute() or ".." in rel.parts:
+            raise bad(f"{f['path']}: a file path must stay inside the dataset folder")
+
+
+def check_files(ds: Dataset, names: list[str] | None = None) -> None:
+    """Refuse a dataset whose part files are missing or cut short (a Parquet file ends with its
+    footer and the bytes 'PAR1'), before a query stumbles on them: one error naming the file."""
+    for name in names or ds.tables:
+        for p in ds.files(name):
+            try:
+                size = p.stat().st_size
+                with open(p, "rb") as fh:
+                    fh.seek(max(size - 4, 0))
+                    tail = fh.read(4)
+            except FileNotFoundError:
+                raise DatasetError(f"{p}: file missing (table {name}); the dataset is incomplete "
+                                   "(counterflow inspect lists what is wrong)") from None
+            except IsADirectoryError:
+                raise DatasetError(f"{p}: a folder where the manifest lists a file (table {name})") from None
+            except OSError as exc:
+                raise DatasetError(f"{p}: cannot read ({exc.strerror})") from None
+            if size < 12 or tail != b"PAR1":
+                raise DatasetError(f"{p}: not a whole Parquet file (cut short or damaged; table {name}); "
+                                   "counterflow inspect lists what is wrong")
 
 
 class Dataset:
     """A dataset directory. ``arrow(name)`` / ``relation(name)`` / ``sql(query)`` read it."""
 
-    def __init__(self, path: str | Path, *, memory_limit: str | None = None) -> None:
+    def __init__(self, path: str | Path, *, memory_limit: str | None = None, check: bool = True) -> None:
         self.path = Path(path)
         self.manifest = read_manifest(self.path)
+        if check:  # missing or cut part files: one clear error now, not a query failing later
+            check_files(self)
         # DuckDB takes up to 80 % of the machine's memory by default and keeps what it took; a
         # limit such as "2GB" makes it spill to disk instead (the same results, a little slower).
         self.memory_limit = memory_limit
@@ -130,5 +178,6 @@ class Dataset:
         self.close()
 
 
-def open_dataset(path: str | Path, *, memory_limit: str | None = None) -> Dataset:
-    return Dataset(path, memory_limit=memory_limit)
+def open_dataset(path: str | Path, *, memory_limit: str | None = None, check: bool = True) -> Dataset:
+    """Open a dataset; ``check=False`` skips the part-file check (``inspect`` reports those itself)."""
+    return Dataset(path, memory_limit=memory_limit, check=check)

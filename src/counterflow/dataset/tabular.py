@@ -30,6 +30,7 @@ first row) and the column named, and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +44,8 @@ import pyarrow.parquet as pq
 from pydantic import Field, field_validator
 
 from counterflow.dataset import vocab
-from counterflow.dataset.amlworld import Progress, write_staged
+from counterflow.dataset.amlworld import Progress, first_impossible_date, first_out_of_range, write_staged
+from counterflow.dataset.csvscan import locate, record_line
 from counterflow.errors import InputError
 from counterflow.scenario.base import Strict
 
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 
 _BLOCK_BYTES = 16 << 20
 _BATCH_ROWS = 1 << 20
+_ISO_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 Channel = Literal["ACH", "WIRE", "CARD", "CASH", "CHEQUE", "P2P", "MSB", "CRYPTO"]
 
 
@@ -83,6 +86,25 @@ class ColumnMapping(Strict):
     # Label values meaning "illicit" (compared as text, case-insensitive); anything else is licit.
     label_positive: tuple[str, ...] = ("1", "true", "yes", "y", "t")
 
+    @field_validator("timestamp_format")
+    @classmethod
+    def _usable_format(cls, v: str | None) -> str | None:
+        # Checked here, so that a bad format is the mapping's error, not every row's.
+        if v is None:
+            return v
+        if "%Y" not in v and "%y" not in v:
+            raise ValueError(f"{v!r} has no year (%Y or %y); see Python's strftime codes")
+        sample = dt.datetime(2024, 3, 1, 14, 5, 6)
+        try:
+            text = sample.strftime(v)
+            back = dt.datetime.strptime(text, v)
+            arrow = pc.strptime(pa.array([text]), format=v, unit="ms", error_is_null=True)[0].as_py()
+        except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise ValueError(f"{v!r} is not a usable time format ({str(exc).splitlines()[0]})") from None
+        if back.date() != sample.date() or arrow is None:
+            raise ValueError(f"{v!r} does not read back the time it writes; give year, month and day")
+        return v
+
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, v: str) -> str:
@@ -93,13 +115,12 @@ class ColumnMapping(Strict):
 
 def load_mapping(path: str | Path) -> ColumnMapping:
     """A mapping YAML file, validated; errors name the file, line and key."""
-    from counterflow.scenario.loader import parse_yaml_model
+    from counterflow.scenario.loader import parse_yaml_model, read_bounded
 
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read the column mapping ({exc.strerror})", file=str(p)) from exc
+    if p.is_dir():
+        raise InputError("is a directory, not a column mapping", file=str(p))
+    text = read_bounded(p, "column mapping")
     return parse_yaml_model(text, ColumnMapping, str(p), what="column mapping")
 
 
@@ -114,7 +135,7 @@ def import_table(path: str | Path, mapping: ColumnMapping, out_dir: str | Path, 
     reader = _Reader(path, mapping, parquet)
     return write_staged(reader.stage, out_dir, overwrite=overwrite, report=report, labels=mapping.columns.label
                         is not None, extra={"source": f"import {'parquet' if parquet else 'csv'}",
-                                            "source_file": path.name})
+                                            "source_file": path.name}, inputs=(path,))
 
 
 class _Reader:
@@ -158,6 +179,11 @@ class _Reader:
             except (pa.ArrowInvalid, OSError) as exc:
                 raise InputError(f"not a readable Parquet file ({exc})", file=str(self.path)) from None
             self._check_names(f.schema_arrow.names)
+            for col in names:
+                t = f.schema_arrow.field(col).type
+                if pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+                    raise InputError(f"column {col!r} holds {t} values; a mapped column holds text, numbers or "
+                                     "times", file=str(self.path), field=col)
             row, size = 1, self.path.stat().st_size
             total = max(f.metadata.num_rows, 1)
             for b in f.iter_batches(batch_size=_BATCH_ROWS, columns=names):
@@ -179,22 +205,34 @@ class _Reader:
                 except StopIteration:
                     return
                 except pa.ArrowInvalid as exc:
-                    raise InputError(f"unreadable CSV ({exc})", file=str(self.path)) from None
+                    raise locate(self.path, exc, ncols=len(header), skip_blank=True) from None
                 yield b, row, src.tell()
                 row += b.num_rows
         except pa.ArrowInvalid as exc:
-            raise InputError(f"unreadable CSV ({exc})", file=str(self.path)) from None
+            raise locate(self.path, exc, ncols=len(header), skip_blank=True) from None
         finally:
             src.close()
 
     def _csv_header(self) -> list[str]:
         import csv
+        import io
 
+        # Only the first line is decoded, so that a bad byte further down is reported at its own row.
+        with open(self.path, "rb") as fh:
+            first = fh.readline(_BLOCK_BYTES)
         try:
-            with open(self.path, encoding="utf-8-sig", newline="") as fh:
-                header = next(csv.reader(fh), None)
-        except UnicodeDecodeError as exc:
-            raise InputError("header is not UTF-8 text", file=str(self.path), row=1) from exc
+            text = first.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError("header is not UTF-8 text", file=str(self.path), row=1) from None
+        if text.count('"') % 2:
+            raise InputError("the header has a quoted name that is never closed", file=str(self.path), row=1)
+        old = csv.field_size_limit(1 << 30)  # a long column name is odd, not unreadable
+        try:
+            header = next(csv.reader(io.StringIO(text)), None)
+        except csv.Error as exc:
+            raise InputError(f"unreadable header ({exc})", file=str(self.path), row=1) from None
+        finally:
+            csv.field_size_limit(old)
         if not header:
             raise InputError("empty file: expected a header line", file=str(self.path), row=1)
         return header
@@ -207,7 +245,9 @@ class _Reader:
 
     def _fail(self, first_row: int, i: int, field: str, value: object, reason: str) -> InputError:
         note = " (rows count the header as row 1)" if not self.parquet else " (row 1 is the first row)"
-        return InputError(f"{str(value)[:80]!r} {reason}{note}", file=str(self.path), row=first_row + i,
+        # CSV: the record's line in the file (a quoted field may span lines; blank lines are skipped).
+        row = first_row + i if self.parquet else record_line(self.path, first_row + i, skip_blank=True)
+        return InputError(f"{str(value)[:80]!r} {reason}{note}", file=str(self.path), row=row,
                           field=self.wanted[field])
 
     def _first_bad(self, bad: pa.Array) -> int:
@@ -248,13 +288,24 @@ class _Reader:
     def _timestamps(self, batch: pa.RecordBatch, first_row: int) -> pa.Array:
         col = self._col(batch, "timestamp")
         if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
-            ts = pc.cast(col, pa.timestamp("ms"))
+            try:
+                ts = pc.cast(col, pa.timestamp("ms"))
+            except pa.ArrowInvalid:  # a date beyond what milliseconds since 1970 hold
+                ts = pc.cast(pc.cast(col, pa.timestamp("s")), pa.timestamp("ms"), safe=False)
+            i = first_out_of_range(ts)
+            if i >= 0:
+                raise self._fail(first_row, i, "timestamp", col[i], "is outside the years 1 to 9999")
         else:
             text = pc.utf8_trim_whitespace(pc.cast(col, pa.string()))
             if self.m.timestamp_format:
                 ts = pc.strptime(text, format=self.m.timestamp_format, unit="ms", error_is_null=True)
             else:
                 ts = self._iso(text)
+            formats = (self.m.timestamp_format,) if self.m.timestamp_format else _ISO_FORMATS
+            i = first_impossible_date(text, ts, formats)
+            if i >= 0:
+                raise self._fail(first_row, i, "timestamp", col[i].as_py(),
+                                 "is not a date of the calendar (day, month or year out of range)")
         i = self._first_bad(pc.is_null(ts))
         if i >= 0:
             want = f"a time in the form {self.m.timestamp_format!r}" if self.m.timestamp_format else \
@@ -265,7 +316,7 @@ class _Reader:
     @staticmethod
     def _iso(text: pa.Array) -> pa.Array:
         out = None
-        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+        for fmt in _ISO_FORMATS:
             got = pc.strptime(text, format=fmt, unit="ms", error_is_null=True)
             out = got if out is None else pc.coalesce(out, got)
         return out

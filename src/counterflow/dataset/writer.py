@@ -11,7 +11,8 @@ import hashlib
 import json
 import os
 import shutil
-import uuid
+from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pyarrow.parquet as pq
 
 from counterflow import __version__
 from counterflow.dataset import schema as sch
-from counterflow.errors import InputError
+from counterflow.files import check_output, make_temp_dir, output_lock, publish_dir, recover
 
 MANIFEST = "manifest.json"
 FORMAT = "counterflow-dataset"
@@ -126,18 +127,20 @@ class PartWriter:
 class DatasetWriter:
     """Collects tables into a temporary folder and publishes them with :meth:`commit`."""
 
-    def __init__(self, out: str | Path, *, overwrite: bool = False, compression: str = "zstd") -> None:
+    def __init__(self, out: str | Path, *, overwrite: bool = False, compression: str = "zstd",
+                 inputs: Iterable[str | Path | None] = ()) -> None:
         self.target = Path(out)
-        if self.target.exists() and not overwrite:
-            raise InputError("output exists; pass --overwrite to replace it", file=str(self.target))
-        if self.target.exists() and not (self.target / MANIFEST).exists() and any(self.target.iterdir()):
-            # Never delete a folder we did not write: it may hold a user's files.
-            raise InputError(
-                "output exists and is not a Counterflow dataset; refusing to replace it", file=str(self.target)
-            )
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.target.parent / f".{self.target.name}.tmp-{uuid.uuid4().hex[:12]}"
-        self.tmp.mkdir()
+        # The lock is held from here to commit or abort: a second run into the same folder is refused.
+        self._held = ExitStack()
+        self._held.enter_context(output_lock(self.target))
+        try:
+            recover(self.target)
+            check_output(self.target, kind="dataset", overwrite=overwrite, inputs=inputs,
+                         replaceable=replaceable_dataset)
+            self.tmp = make_temp_dir(self.target)
+        except BaseException:
+            self._held.close()
+            raise
         self.compression = compression
         self._files: dict[str, list[dict[str, Any]]] = {}
         self._parts: list[PartWriter] = []
@@ -194,14 +197,40 @@ class DatasetWriter:
         tmp_manifest = self.tmp / (MANIFEST + ".part")
         tmp_manifest.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         os.replace(tmp_manifest, self.tmp / MANIFEST)
-        old = None
-        if self.target.exists():
-            old = self.target.parent / f".{self.target.name}.old-{uuid.uuid4().hex[:12]}"
-            os.replace(self.target, old)
-        os.replace(self.tmp, self.target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        publish_dir(self.tmp, self.target)
+        self._held.close()
         return self.target
 
     def abort(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._held.close()
+
+
+def replaceable_dataset(path: Path) -> str | None:
+    """Why the folder ``path`` may not be replaced by a new dataset (None: it may).
+
+    Only a Counterflow dataset (format and schema version checked) holding nothing but its
+    manifest and the files the manifest lists: any other file may be a user's, and is never deleted.
+    """
+    from counterflow.dataset.reader import read_manifest
+    from counterflow.errors import CounterflowError
+
+    try:
+        manifest = read_manifest(path)
+    except CounterflowError:
+        return "it is not a Counterflow dataset (no valid manifest.json); only a dataset is replaced"
+    listed = {MANIFEST}
+    for entry in manifest["tables"].values():
+        files = entry.get("files") if isinstance(entry, dict) else None
+        for f in files if isinstance(files, list) else []:
+            if isinstance(f, dict) and isinstance(f.get("path"), str):
+                listed.add(os.path.normpath(f["path"]))
+    for root, dirs, names in os.walk(path):
+        for name in names:
+            rel = os.path.normpath(os.path.relpath(os.path.join(root, name), path))
+            if rel not in listed:
+                return f"it holds {rel}, which is not one of the dataset's files"
+        for d in dirs:
+            if os.path.islink(os.path.join(root, d)):
+                return f"it holds a link {d}"
+    return None

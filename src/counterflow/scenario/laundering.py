@@ -19,12 +19,11 @@ the mirror swap or to crypto.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from counterflow.scenario.base import Strict
+from counterflow.scenario.base import Day, Strict
 from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaundering
 
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
@@ -33,7 +32,7 @@ SCALE_PER_PERSON = 4e-7
 
 
 class _Lever(Strict):
-    start: dt.date
+    start: Day
     note: str = ""
 
 

@@ -4,6 +4,7 @@ file, the line, the key and what would have been allowed.
 
 from __future__ import annotations
 
+import re
 import typing
 from importlib import resources
 from pathlib import Path
@@ -13,9 +14,52 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from counterflow.errors import InputError
+from counterflow.files import read_at_most
 from counterflow.scenario.model import Scenario
 
 M = typing.TypeVar("M", bound=BaseModel)
+
+# A scenario or mapping file is a page of settings: anything much larger is not one (or is endless,
+# such as /dev/zero), and is refused before it is read into memory.
+MAX_BYTES = 1 << 20
+# Values in the document once its aliases are expanded: a few thousand in any real file; a "billion
+# laughs" document of nested aliases holds exponentially many, and is refused before validation.
+MAX_VALUES = 200_000
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: a date stays text for the model to check, so that
+    2024-02-30 is an error naming the key and its line instead of a crash inside the YAML parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def read_bounded(path: Path, what: str, limit: int = MAX_BYTES) -> str:
+    """The text of a small UTF-8 settings file; refuses a larger (or endless) one without reading it all."""
+    try:
+        with open(path, "rb") as fh:
+            raw = read_at_most(fh, limit + 1)
+    except OSError as exc:
+        raise InputError(f"cannot read the {what} ({exc.strerror or exc})", file=str(path)) from None
+    if len(raw) > limit:
+        raise InputError(f"the {what} is larger than {limit // 1024} KiB; it cannot be one", file=str(path))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"the {what} is not UTF-8 text (byte {exc.start + 1})", file=str(path), row=line) from None
 
 BUILTIN_SCENARIOS: tuple[str, ...] = (
     "tiny", "default", "medium", "large", "xlarge",
@@ -46,10 +90,9 @@ def load_scenario(spec: str | Path | None = None) -> tuple[Scenario, str]:
                 f"no such scenario file; built-in scenarios are: {', '.join(BUILTIN_SCENARIOS)}",
                 file=spec_s,
             )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read scenario file: {exc}", file=spec_s) from exc
+        if path.is_dir():
+            raise InputError("is a directory, not a scenario file", file=spec_s)
+        text = read_bounded(path, "scenario file")
         source = spec_s
     scenario = parse_scenario(text, source)
     return scenario, canonical_yaml(scenario)
@@ -65,13 +108,24 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
 
 def parse_yaml_model(text: str, model: type[M], source: str, *, what: str = "the file") -> M:
     """YAML text validated by a pydantic model; errors name the file, line, key and allowed keys."""
+    if len(text) > MAX_BYTES:
+        raise InputError(f"{what} is larger than {MAX_BYTES // 1024} KiB; it cannot be one", file=source)
     try:
-        data = yaml.safe_load(text)
-        lines = _key_lines(text)
+        root = yaml.compose(text, Loader=_Loader)
+        lines = _key_lines(root)  # also refuses a document that expands beyond MAX_VALUES
+        data = _load(text) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", file=source) from exc
+        pos = getattr(exc, "position", None)  # a reader error: a character YAML does not allow
+        line = (f"line {mark.line + 1}: " if mark is not None
+                else f"line {text[:pos].count(chr(10)) + 1}: " if isinstance(pos, int) else "")
+        raise InputError(f"{line}not valid YAML ({getattr(exc, 'problem', exc)})", file=source) from None
+    except _TooBig as exc:
+        raise InputError(str(exc), file=source) from None
+    except RecursionError:
+        raise InputError("not valid YAML: nested too deeply", file=source) from None
+    except ValueError as exc:  # a value the YAML constructors reject (e.g. a huge number in exponent form)
+        raise InputError(f"not valid YAML ({exc})", file=source) from None
     if not isinstance(data, dict):
         raise InputError(f"{what} must be a mapping of keys to values", file=source)
     try:
@@ -89,7 +143,16 @@ def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseMod
         line = _nearest_line(lines, loc)
         where = f"line {line}, " if line else ""
         msg = err["msg"]
-        if err["type"] == "extra_forbidden":
+        named = _NAMED_KEY.match(msg.removeprefix("Value error, "))
+        if err["type"] == "value_error" and named:
+            # A check across keys says which key it is about: point at that one, where the user wrote it.
+            sub = tuple(int(p) if p.isdigit() else p for p in named.group(1).split("."))
+            loc = tuple(p for p in loc if p != "[key]") + sub
+            key = ".".join(str(p) for p in loc)
+            line = _nearest_line(lines, loc)
+            where = f"line {line}, " if line else ""
+            msg = named.group(2)
+        elif err["type"] == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1])
             msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         elif err["type"] == "literal_error" and len(loc) >= 2 and loc[-1] == "[key]":
@@ -99,6 +162,9 @@ def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseMod
             msg = f"{msg} (got {err['input']!r})"
         parts.append(f"{where}key '{key}': {msg}")
     return ("invalid scenario: " if model is Scenario else f"invalid {what}: ") + "; ".join(parts)
+
+
+_NAMED_KEY = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.*)$", re.S)
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
@@ -130,24 +196,31 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return []
 
 
-def _key_lines(text: str) -> dict[tuple, int]:
-    """Map each key path in the YAML document to its 1-based line number."""
-    out: dict[tuple, int] = {}
-    root = yaml.compose(text)
+class _TooBig(Exception):
+    """A document too large once its aliases are expanded."""
 
-    def walk(node: Any, path: tuple) -> None:
+
+def _key_lines(root: Any) -> dict[tuple, int]:
+    """Map each key path in the composed YAML document to its 1-based line number; refuses a
+    document that holds more than MAX_VALUES values once its aliases are expanded."""
+    out: dict[tuple, int] = {}
+    stack: list[tuple[Any, tuple]] = [(root, ())] if root is not None else []
+    seen = 0
+    while stack:  # iterative: a deeply nested document cannot exhaust the call stack
+        node, path = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            raise _TooBig(f"the document holds more than {MAX_VALUES:,} values once its aliases are expanded "
+                          "(a YAML bomb?); refused")
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                p = path + (k.value,)
+                p = path + (str(k.value),)
                 out[p] = k.start_mark.line + 1
-                walk(v, p)
+                stack.append((v, p))
         elif isinstance(node, yaml.SequenceNode):
             for i, v in enumerate(node.value):
                 out[path + (i,)] = v.start_mark.line + 1
-                walk(v, path + (i,))
-
-    if root is not None:
-        walk(root, ())
+                stack.append((v, path + (i,)))
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from counterflow.scenario.base import Strict
+from counterflow.scenario.base import LAST_DAY, Day, Strict
 from counterflow.scenario.laundering import Laundering
 from counterflow.scenario.trafficking import Trafficking
 
@@ -59,7 +59,7 @@ class Scenario(Strict):
 
     name: str = Field(..., min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
-    start_date: dt.date = dt.date(2024, 1, 1)
+    start_date: Day = dt.date(2024, 1, 1)
     days: int = Field(180, ge=1, le=3660)
     population: Population = Population()
     # Where persons live (shares, normalised to 1).
@@ -120,6 +120,18 @@ class Scenario(Strict):
         missing = sorted(needed - set(self.banks))
         if missing:
             raise ValueError(f"banks: no banks given for {', '.join(missing)}, where parties live")
+        if self.start_date + dt.timedelta(days=self.days - 1) > LAST_DAY:
+            raise ValueError(f"days: the dataset would end after {LAST_DAY}")
+        for i, lv in enumerate(self.laundering.levers):
+            names = getattr(lv, "banks", None) or []
+            if names:
+                from counterflow.world.banks import build_banks
+
+                known = {bk.name for bk in build_banks(dict(self.banks))}
+                for j, name in enumerate(names):
+                    if name not in known:
+                        raise ValueError(f"laundering.levers.{i}.banks.{j}: no bank named {name!r}; the scenario's "
+                                         f"banks are: {', '.join(sorted(known))}")
         if self.trafficking.start_date > self.start_date:
             raise ValueError("trafficking.start_date: must be on or before start_date (the twin's history "
                              "leads up to the dataset window)")

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from counterflow.scenario.base import Strict
+from counterflow.scenario.base import Day, Strict
 
 Chemical = Literal["fentanyl", "NPP", "4-ANPP", "4-AP", "1-boc-4-AP", "norfentanyl", "methylamine"]
 MexicanPort = Literal["manzanillo", "lazaro_cardenas", "ensenada", "veracruz"]
@@ -29,7 +29,7 @@ SourceCountry = Literal["CN", "IN"]
 
 
 class _Lever(Strict):
-    start: dt.date
+    start: Day
     note: str = ""
 
 
@@ -106,7 +106,7 @@ class Trafficking(Strict):
 
     enabled: bool = True
     # When the twin's history begins: before the fentanyl outbreak (seed 003 dates it to 2014).
-    start_date: dt.date = dt.date(2013, 1, 1)
+    start_date: Day = dt.date(2013, 1, 1)
     history: bool = True
     # Potential US consumption at saturation, kg of pure fentanyl a year (calibrated to CDC deaths).
     demand_peak_kg: float = Field(3_000.0, gt=0, le=1_000_000)

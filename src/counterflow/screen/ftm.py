@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from counterflow.files import atomic_file
+from counterflow.files import JSON_LINES, atomic_file, claim_output
 from counterflow.screen import ccc
 from counterflow.screen.model import Entry, SanctionsList
 
@@ -93,10 +93,13 @@ def iter_ftm(lst: SanctionsList) -> Iterator[dict]:
         yield from entry_to_ftm(entry)
 
 
-def write_ftm(lst: SanctionsList, path: str | Path) -> int:
-    """Write the list as FtM JSON lines; returns the number of entities written."""
+def write_ftm(lst: SanctionsList, path: str | Path, *, overwrite: bool = False) -> int:
+    """Write the list as FtM JSON lines; returns the number of entities written. An existing file is
+    replaced only with ``overwrite``, and only if it is a JSON-lines file (counterflow.files)."""
     count = 0
-    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+    inputs = [lst.source] if not lst.source.startswith("counterflow:") else []
+    with claim_output(path, kind="file", overwrite=overwrite, inputs=inputs, replaceable=JSON_LINES,
+                      what="FtM file"), atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         for entity in iter_ftm(lst):
             fh.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from counterflow.errors import CounterflowError, InputError
-from counterflow.files import atomic_file
+from counterflow.files import atomic_file, claim_output
 from counterflow.screen.model import SanctionsList
 from counterflow.screen.ofac import load_ofac_csv
 from counterflow.screen.sources import read_text, resolve
@@ -128,23 +128,46 @@ class FetchError(CounterflowError):
     """The publisher's list could not be downloaded."""
 
 
-def fetch(source: str, dest: Path, *, timeout: float = 60.0) -> Path:
-    """Download a list ('ofac-sdn', 'un' or a URL, file:// included) to ``dest``; the result
-    is parsed before it replaces anything, so a failed or garbled download leaves no file."""
+def fetch_target(source: str, dest: Path) -> Path:
+    """The file :func:`fetch` writes: ``dest``, or a file named after the source inside folder ``dest``."""
     url = SOURCES.get(source, source)
     dest = Path(dest)
     if dest.is_dir():
         dest = dest / ("UN_consolidated.xml" if source == "un" else Path(url).name or "list")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    return dest
+
+
+def replaceable_list(path: Path) -> str | None:
+    """Why an existing file may not be replaced by a fetched list (None: it may)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - user's request
-            data = resp.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise FetchError(f"cannot fetch {url}: {reason} (no network? download the file by hand "
-                         f"and pass its path instead)") from exc
-    with atomic_file(dest) as tmp:
-        tmp.write_bytes(data)
-        detect_format(tmp)  # refuse anything that is not a list before keeping it
+        detect_format(path)
+    except CounterflowError:
+        return "it is not a sanctions list file"
+    return None
+
+
+def fetch(source: str, dest: Path, *, timeout: float = 60.0, overwrite: bool = False) -> Path:
+    """Download a list ('ofac-sdn', 'un' or a URL, file:// included) to ``dest``; the result
+    is parsed whole before it replaces anything, so a failed, cut or garbled download leaves no
+    file. An existing file is replaced only with ``overwrite``, and only if it is a list file."""
+    url = SOURCES.get(source, source)
+    dest = fetch_target(source, dest)
+    with claim_output(dest, kind="file", overwrite=overwrite, replaceable=replaceable_list, what="list file"):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - user's request
+                data = resp.read()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchError(f"cannot fetch {url}: {reason} (no network? download the file by hand "
+                             f"and pass its path instead)") from exc
+        with atomic_file(dest) as tmp:
+            tmp.write_bytes(data)
+            try:  # refuse anything that is not a whole list before keeping it
+                fmt = detect_format(tmp)
+                (load_ofac_csv if fmt == "ofac-csv" else load_un_xml)(tmp)
+            except InputError as exc:
+                # Named as the download, never as the hidden temporary file it sits in.
+                raise InputError(f"the download is not a usable list: {exc.reason}", file=f"{url}",
+                                 row=exc.row, field=exc.field) from None
     log.info("fetched %s to %s (%d bytes)", url, dest, len(data))
     return dest

@@ -40,6 +40,21 @@ _PREFIXES = sorted((tuple(s.split()) for s in (
     "closed joint stock company", "open joint stock company", "ooo", "oao", "zao", "pao", "ao",
     "llc", "the")), key=len, reverse=True)
 _VOWELS = frozenset("aeiou")
+# ASCII control characters other than the whitespace ones (which separate words anyway).
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _visible(text: str) -> str:
+    """``text`` without invisible characters: format characters (zero-width space and joiners, soft
+    hyphen, direction marks, byte-order mark) and control characters go, so that one hidden inside a
+    word does not split it; whitespace controls (tab, new line) become spaces."""
+    out = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat == "Cf" or (cat == "Cc" and not ch.isspace()):
+            continue
+        out.append(" " if cat == "Cc" else ch)
+    return "".join(out)
 
 
 def fold(text: str) -> str:
@@ -50,8 +65,9 @@ def fold(text: str) -> str:
 def fold_tokens(text: str) -> list[str]:
     """The words of ``fold(text)``."""
     if text.isascii():  # most names: NFKC, diacritics and CJK readings do not apply
+        text = _ASCII_CONTROL.sub("", text)
         return _ASCII_WORD.findall(text.lower().replace("'", "").replace("`", ""))
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_SPECIAL)
+    text = unicodedata.normalize("NFKC", _visible(text)).casefold().translate(_SPECIAL)
     if any(is_cjk(ch) for ch in text):
         reading = char_table().reading
         text = "".join(f" {reading.get(ch, ch)} " if is_cjk(ch) else ch for ch in text)

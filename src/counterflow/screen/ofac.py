@@ -30,9 +30,17 @@ def _val(text: str) -> str | None:
 
 
 def _rows(path: Path, ncols: int, name: str):
-    """Yield (row number, fields) of a header-less OFAC CSV, checking the column count."""
+    """Yield (row number, fields) of a header-less OFAC CSV, checking the column count and that the
+    file is whole: OFAC's files end with the DOS end-of-file mark, which a cut-short copy lacks."""
     real = resolve(path)
-    reader = csv.reader(text_stream(real))
+    stream = text_stream(real)
+    text = stream.getvalue()
+    if not text.rstrip().endswith("\x1a"):
+        lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        raise InputError(f"{name} does not end with OFAC's end-of-file mark (byte 0x1A): the file looks cut "
+                         "short (download it again; a hand-made list must end with that byte too)",
+                         file=str(real), row=lines)
+    reader = csv.reader(stream, strict=True)
     try:
         for rowno, row in enumerate(reader, start=1):
             if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):
@@ -86,6 +94,12 @@ def load_ofac_csv(path: str | Path, *, list_id: str | None = None,
                               list_id or "ofac-sdn")
     if not entries:
         raise InputError("no entries found", file=str(sdn))
+    # alt.csv and add.csv refer to sdn.csv's entries: one they name that sdn.csv lacks means a cut list.
+    for part, refs in (("alt.csv", aliases), ("add.csv", addresses)):
+        orphans = sorted((e for e in refs if e not in entries), key=lambda e: int(e) if e.isdigit() else 0)
+        if orphans:
+            raise InputError(f"{part} refers to {len(orphans)} entries that sdn.csv lacks (first: {orphans[0]}): "
+                             "the list is incomplete", file=str(sdn), field="ent_num")
     log.info("loaded %d OFAC entries from %s", len(entries), sdn)
     return SanctionsList(list_id=list_id or "ofac-sdn", publisher="OFAC",
                          title="OFAC Specially Designated Nationals (SDN) list",

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from counterflow.errors import InputError
+from counterflow.files import read_at_most
 
 
 def resolve(path: Path) -> Path:
@@ -19,13 +20,24 @@ def resolve(path: Path) -> Path:
     raise InputError("file not found", file=str(path))
 
 
+# The largest list file read (OFAC's sdn.csv is about 10 MB, the UN XML a few): past it a file is not a
+# list, or is endless (/dev/zero) or a compression bomb, and is refused before it fills memory.
+MAX_BYTES = 256 << 20
+
+
 def read_text(path: Path) -> str:
     """Whole file as text (UTF-8, with a BOM tolerated); gzip when the name ends in .gz."""
     real = resolve(path)
+    if real.is_dir():
+        raise InputError("is a folder, not a list file", file=str(real))
     try:
-        raw = gzip.decompress(real.read_bytes()) if real.suffix == ".gz" else real.read_bytes()
+        with (gzip.open(real, "rb") if real.suffix == ".gz" else open(real, "rb")) as fh:
+            raw = read_at_most(fh, MAX_BYTES + 1)
     except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read: {exc}", file=str(real)) from exc
+        raise InputError(f"cannot read: {exc}", file=str(real)) from None
+    if len(raw) > MAX_BYTES:
+        raise InputError(f"larger than {MAX_BYTES >> 20} MiB (decompressed): not a sanctions list file",
+                         file=str(real))
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -33,7 +45,9 @@ def read_text(path: Path) -> str:
         try:
             return raw.decode("cp1252")
         except UnicodeDecodeError:
-            raise InputError(f"not UTF-8 text at byte {exc.start}", file=str(real)) from exc
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError(f"not UTF-8 text (byte {exc.start + 1} of the file)", file=str(real),
+                             row=line) from None
 
 
 def text_stream(path: Path) -> io.StringIO:

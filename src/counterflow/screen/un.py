@@ -46,7 +46,10 @@ def load_un_xml(path: str | Path, *, list_id: str | None = None) -> SanctionsLis
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else None
-        raise InputError(f"malformed XML: {exc}", file=str(path), row=line) from exc
+        if "</CONSOLIDATED_LIST>" not in text[-4096:]:
+            raise InputError("the XML ends before </CONSOLIDATED_LIST>: the file looks cut short (download it "
+                             "again)", file=str(path), row=line) from None
+        raise InputError(f"malformed XML: {exc}", file=str(path), row=line) from None
     if root.tag != "CONSOLIDATED_LIST":
         raise InputError(f"not a UN consolidated list (root element <{root.tag}>)", file=str(path))
     generated = root.get("dateGenerated")
