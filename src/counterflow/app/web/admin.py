@@ -28,7 +28,7 @@ def _cookie(resp: Response, request: Request, name: str, value: str, max_age: in
 
 
 @route(router, "GET", "/login", None)
-async def login_page(request: Request) -> Response:
+def login_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     token = secrets.token_urlsafe(24)
     resp = ctx.page(request, "login.html", login_csrf=token, message=None)
@@ -77,17 +77,17 @@ async def logout(request: Request) -> Response:
 
 
 @route(router, "GET", "/", READ)
-async def home(request: Request) -> Response:
+def home(request: Request) -> Response:
     return RedirectResponse("/queue", status_code=303)
 
 
 @route(router, "GET", "/healthz", None)
-async def healthz(request: Request) -> Response:
+def healthz(request: Request) -> Response:
     return Response("ok", media_type="text/plain")
 
 
 @route(router, "GET", "/admin/users", ADMIN)
-async def users_page(request: Request) -> Response:
+def users_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         users = s.scalars(select(User).order_by(User.name)).all()
@@ -105,7 +105,7 @@ async def users_add(request: Request) -> Response:
 
 
 @route(router, "GET", "/audit", AUDIT)
-async def audit_page(request: Request) -> Response:
+def audit_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         verdict = audit.verify(s)
@@ -114,7 +114,7 @@ async def audit_page(request: Request) -> Response:
 
 
 @route(router, "GET", "/audit/export", AUDIT)
-async def audit_export(request: Request) -> Response:
+def audit_export(request: Request) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         lines = [json.dumps(r, ensure_ascii=False, default=str) for r in audit.export_rows(s)]
@@ -131,7 +131,7 @@ def labels_table(rows: list[dict]) -> pa.Table:
 
 
 @route(router, "GET", "/labels/export", SUPERVISE | AUDIT)
-async def labels_export(request: Request) -> Response:
+def labels_export(request: Request) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         table = labels_table(labels_rows(s))

@@ -37,7 +37,7 @@ def _opt_float(v: str | None, name: str) -> float | None:
 
 
 @route(router, "GET", "/entities/{party_id}", READ)
-async def entity_page(request: Request, party_id: int) -> Response:
+def entity_page(request: Request, party_id: int) -> Response:
     ctx = request.app.state.ctx
     st = ctx.store
     p = st.party(party_id)
@@ -65,7 +65,7 @@ async def entity_page(request: Request, party_id: int) -> Response:
 
 
 @route(router, "GET", "/graph", READ)
-async def graph_page(request: Request) -> Response:
+def graph_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     qp = request.query_params
     roots: list[int] = []
@@ -79,7 +79,7 @@ async def graph_page(request: Request) -> Response:
 
 
 @route(router, "GET", "/api/graph", READ)
-async def graph_api(request: Request) -> Response:
+def graph_api(request: Request) -> Response:
     ctx = request.app.state.ctx
     qp = request.query_params
     roots = [integer(x, "account") for x in (qp.get("accounts") or "").split(",") if x.strip()]
@@ -112,7 +112,7 @@ async def graph_picture(request: Request, case_id: int) -> Response:
 
 
 @route(router, "GET", "/map", READ)
-async def map_page(request: Request) -> Response:
+def map_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     return ctx.page(request, "map.html", case_id=request.query_params.get("case") or "",
                     lo=request.query_params.get("from") or "", hi=request.query_params.get("to") or "",
@@ -120,7 +120,7 @@ async def map_page(request: Request) -> Response:
 
 
 @route(router, "GET", "/api/flows", READ)
-async def flows_api(request: Request) -> Response:
+def flows_api(request: Request) -> Response:
     ctx = request.app.state.ctx
     qp = request.query_params
     if qp.get("case"):
@@ -134,7 +134,7 @@ async def flows_api(request: Request) -> Response:
 
 
 @route(router, "GET", "/cases/{case_id}/timeline", READ)
-async def timeline_page(request: Request, case_id: int) -> Response:
+def timeline_page(request: Request, case_id: int) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         c = cs.get_case(s, case_id)
@@ -152,7 +152,7 @@ async def timeline_page(request: Request, case_id: int) -> Response:
 
 
 @route(router, "GET", "/screening", READ)
-async def screening_page(request: Request) -> Response:
+def screening_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         rows = sc.hits(s, pending_only=request.query_params.get("pending") == "1")
@@ -182,7 +182,7 @@ async def screening_decide(request: Request, hit_id: int) -> Response:
 
 
 @route(router, "GET", "/rules", READ)
-async def rules_page(request: Request) -> Response:
+def rules_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     return ctx.page(request, "rules.html", rules=detector_rules(), result=None)
 

@@ -39,7 +39,7 @@ def _draft(request: Request, case_id: int, kind: str) -> tuple[dict, bytes, list
 
 
 @route(router, "GET", "/cases/{case_id}/report/{kind}", READ)
-async def report_page(request: Request, case_id: int, kind: str) -> Response:
+def report_page(request: Request, case_id: int, kind: str) -> Response:
     ctx = request.app.state.ctx
     title, _ = _kind(kind)
     data, xml, errors, approved = _draft(request, case_id, kind)
@@ -48,7 +48,7 @@ async def report_page(request: Request, case_id: int, kind: str) -> Response:
 
 
 @route(router, "GET", "/cases/{case_id}/report/{kind}/download", READ)
-async def report_download(request: Request, case_id: int, kind: str) -> Response:
+def report_download(request: Request, case_id: int, kind: str) -> Response:
     ctx = request.app.state.ctx
     data, xml, errors, approved = _draft(request, case_id, kind)
     if errors:
@@ -62,7 +62,7 @@ async def report_download(request: Request, case_id: int, kind: str) -> Response
 
 
 @route(router, "GET", "/cases/{case_id}/casefile", READ)
-async def casefile(request: Request, case_id: int) -> Response:
+def casefile(request: Request, case_id: int) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         data = gather(s, ctx.store, case_id)

@@ -21,7 +21,7 @@ def _back(request: Request, default: str) -> Response:
 
 
 @route(router, "GET", "/queue", READ)
-async def queue_page(request: Request) -> Response:
+def queue_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     f = q.Filters.parse(dict(request.query_params))
     with ctx.db.read() as s:
@@ -55,19 +55,33 @@ async def alerts_assign(request: Request) -> Response:
 
 
 @route(router, "GET", "/alerts/{alert_id}", READ)
-async def alert_page(request: Request, alert_id: int) -> Response:
+def alert_page(request: Request, alert_id: int) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         a = q.get_alert(s, alert_id)
         lists = q.alert_lists(a)
         evidence = ctx.store.evidence(lists["accounts"], lists["txn_ids"], lists["shipment_ids"])
         case = s.get(Case, a.case_id) if a.case_id else None
-    from counterflow.app.rules import alert_features, detector_rules
+    from counterflow.app.rules import detector_rules
 
     return ctx.page(request, "alert.html", a=a, lists=lists, evidence=evidence, case=case,
-                    sla=q.sla(a, ctx.config.sla_hours), rules=detector_rules(q.detector_names(a)),
-                    features=alert_features(ctx.store, lists["txn_ids"]), codes=q.codes(a),
+                    sla=q.sla(a, ctx.config.sla_hours), rules=detector_rules(q.detector_names(a)), codes=q.codes(a),
                     holders=ctx.store.holders(lists["accounts"]), outcomes=OUTCOMES)
+
+
+@route(router, "GET", "/alerts/{alert_id}/features", READ)
+def alert_features_part(request: Request, alert_id: int) -> Response:
+    """The model's feature contributions, loaded after the page (they take a feature run)."""
+    from counterflow.app.rules import alert_features
+
+    ctx = request.app.state.ctx
+    with ctx.db.read() as s:
+        a = q.get_alert(s, alert_id)
+        txn_ids = q.alert_lists(a)["txn_ids"]
+    cache = ctx.extra.setdefault("features", {})
+    if alert_id not in cache:
+        cache[alert_id] = alert_features(ctx.store, txn_ids)
+    return ctx.page(request, "_features.html", features=cache[alert_id])
 
 
 @route(router, "POST", "/alerts/{alert_id}/claim", WORK)
@@ -107,7 +121,7 @@ async def alert_close(request: Request, alert_id: int) -> Response:
 
 # -- cases ---------------------------------------------------------------------------------
 @route(router, "GET", "/cases", READ)
-async def cases_page(request: Request) -> Response:
+def cases_page(request: Request) -> Response:
     ctx = request.app.state.ctx
     status = request.query_params.get("status") or ""
     with ctx.db.read() as s:
@@ -129,7 +143,7 @@ async def case_create(request: Request) -> Response:
 
 
 @route(router, "GET", "/cases/{case_id}", READ)
-async def case_page(request: Request, case_id: int) -> Response:
+def case_page(request: Request, case_id: int) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         c = cs.get_case(s, case_id)
@@ -201,7 +215,7 @@ async def case_attach(request: Request, case_id: int) -> Response:
 
 
 @route(router, "GET", "/attachments/{attachment_id}", READ)
-async def attachment(request: Request, attachment_id: int) -> Response:
+def attachment(request: Request, attachment_id: int) -> Response:
     ctx = request.app.state.ctx
     with ctx.db.read() as s:
         att = s.get(Attachment, attachment_id)
