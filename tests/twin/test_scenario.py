@@ -33,7 +33,7 @@ def test_trafficking_scenarios_ship_as_builtins(name: str) -> None:
          "key 'trafficking.levers.0.schedule_precursors.chemicals.0'"),
         ("trafficking: {levers: [{kind: port_inspection, ports: [ensenada], multiplier: 2}]}", "Field required"),
         ("trafficking: {colour: red}", "allowed keys: enabled, start_date"),
-        ("trafficking: {start_date: 2030-01-01}", "trafficking.start_date: must be on or before start_date"),
+        ("trafficking: {start_date: 2030-01-01}", "key 'trafficking.start_date': must be on or before start_date"),
         ("trafficking: {levers: [{kind: dismantle_brokers, start: 2020-01-01, share: 1.5}]}",
          "less than or equal to 1"),
     ],
