@@ -187,3 +187,19 @@ def test_lists_export_interrupted(tmp_path: Path) -> None:
     rerun = subprocess.run(_cli("lists", "export", "ofac-sdn-2021-07", "--out", target, "--overwrite"),
                            capture_output=True)
     assert rerun.returncode == 0 and hidden_beside(target) == []
+
+
+def test_lists_fetch_interrupted_keeps_the_old_list(tmp_path: Path) -> None:
+    from tests.screen.conftest import FIXTURES
+
+    target = tmp_path / "sdn.csv"
+    shutil.copy(FIXTURES / "ofac-2021" / "sdn.csv", target)
+    old = target.read_bytes()
+    src = (FIXTURES / "ofac-2024" / "sdn.csv").resolve().as_uri()
+    rc, err = interrupt(_cli("lists", "fetch", src, "--out", target, "--overwrite"), signal.SIGKILL, locked(target))
+    check_status(rc, err, signal.SIGKILL)
+    new = (FIXTURES / "ofac-2024" / "sdn.csv").read_bytes()
+    assert target.read_bytes() in (old, new)  # the old list or the whole new one, never a part
+    rerun = subprocess.run(_cli("lists", "fetch", src, "--out", target, "--overwrite", "--json"), capture_output=True)
+    assert rerun.returncode == 0 and hidden_beside(target) == []
+    assert target.read_bytes() == new
