@@ -337,6 +337,11 @@ def publish_dir(tmp: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def pending_commit(target: Path) -> bool:
+    """Whether a multi-file commit into ``target`` was started and not finished."""
+    return _journal(Path(target)).exists()
+
+
 def commit_files(moves: list[tuple[Path, Path]], target: Path) -> None:
     """Replace several files as one unit: each (finished temporary, destination) pair.
 

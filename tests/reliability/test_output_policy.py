@@ -285,3 +285,12 @@ def test_refusals_happen_before_any_work(tmp_path: Path, tiny_path: Path) -> Non
     t0 = time.perf_counter()
     one_line_error(cli("detect", tiny_path, "--out", existing), "exists")
     assert time.perf_counter() - t0 < 2.0  # a full detect on tiny takes far longer
+
+
+def test_messages_name_the_output_not_its_temporary_file(capsys: pytest.CaptureFixture[str]) -> None:
+    from counterflow.cli.output import _fail
+
+    with pytest.raises(SystemExit) as ex:
+        _fail("error: out/.ds.tmp-0a1b2c3d4e5f/transactions/part-00000.parquet: No space left on device", 2)
+    assert ex.value.code == 2
+    assert capsys.readouterr().err == "error: out/ds: No space left on device\n"

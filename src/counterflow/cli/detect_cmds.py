@@ -64,14 +64,11 @@ def _paths(specs: list[str] | None) -> list[str]:
     return [s for s in specs or [] if Path(s).exists()]
 
 
-# What an existing file must be for --overwrite to replace it.
 def _model_file(path: Path) -> str | None:
+    """Why an existing file may not be replaced by ``train --model`` (None: it is a model file)."""
     from counterflow.files import first_line
 
     return first_line(r'\{"format": "counterflow-model"', "a Counterflow model file")(path)
-
-
-MODEL_FILE = _model_file
 
 
 def train(
@@ -109,7 +106,7 @@ def train(
                          field="--threshold")
     until_ts, validate_ts = _date(until, "--until"), _date(validate_until, "--validate-until")
     t0 = time.perf_counter()
-    with claim(model, kind="file", overwrite=overwrite, inputs=[data, *_paths(lists)], replaceable=MODEL_FILE,
+    with claim(model, kind="file", overwrite=overwrite, inputs=[data, *_paths(lists)], replaceable=_model_file,
                what="model file"):
         with open_data(data, memory_limit=_memory(memory_limit)) as ds:
             listed = listed_party_ids(ds, lists) if lists else None
@@ -205,18 +202,20 @@ def detect(
 
 def _write_pair(alerts, evidence, out: Path, write_alerts) -> None:  # noqa: ANN001 - tables and a writer
     """Alerts and evidence replaced as one unit: both written in a hidden folder, then moved under a
-    journal (counterflow.files.commit_files), so that a reader never finds a new file beside an old one."""
+    journal (counterflow.files.commit_files); a run that dies between the two moves is completed by
+    the next run into the same place, so the pair is never left mismatched."""
     import shutil
 
     from counterflow.detect.alerts import evidence_path
-    from counterflow.files import commit_files, make_temp_dir
+    from counterflow.files import commit_files, make_temp_dir, pending_commit
 
     tmp = make_temp_dir(out, "pair")
     try:
         write_alerts(alerts, evidence, tmp / out.name, overwrite=True)
         commit_files([(evidence_path(tmp / out.name), evidence_path(out)), (tmp / out.name, out)], out)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not pending_commit(out):  # a journal left by a failed move still needs the staged files
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def evaluate(

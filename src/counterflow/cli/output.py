@@ -4,6 +4,7 @@ every writing command (:func:`claim`), and how failures become exit statuses (:f
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -82,8 +83,12 @@ def _unreadable_data(exc: BaseException) -> bool:
         w in str(exc) for w in ("Parquet", "parquet", "magic bytes", "footer", "Couldn't deserialize"))
 
 
+_HIDDEN = re.compile(r"(^|[/\s])\.([^/]+?)\.(tmp|stage|spill|pair|old)-\w+(/[^\s:,;)'\"]*)?")
+
+
 def _fail(line: str, status: int) -> None:
-    sys.stderr.write(line + "\n")
+    # A temporary name means nothing to a user: name the output it was becoming.
+    sys.stderr.write(_HIDDEN.sub(r"\1\2", line) + "\n")
     sys.exit(status)
 
 

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from counterflow.dataset import schema as sch
 from counterflow.dataset import vocab
 from counterflow.dataset.csvscan import locate, record_line
+from counterflow.dataset.dates import first_impossible_date
 from counterflow.dataset.reader import Dataset
 from counterflow.dataset.writer import DatasetWriter
 from counterflow.engine.duckdb import connect
@@ -248,51 +249,6 @@ def _fail(path: Path, row: int, field: int, value: str, reason: str) -> InputErr
     shown = repr(value[:80])
     return InputError(f"{shown} {reason}" + _ROWS_NOTE, file=str(path), row=record_line(path, row),
                       field=FIELDS[field])
-
-
-# Times a calendar (and Python) can hold: years 1 to 9999, in milliseconds since 1970.
-_MIN_MS, _MAX_MS = -62135596800000, 253402300799999
-
-
-def first_out_of_range(ts: pa.Array) -> int:
-    """Index of the first time before year 1 or after year 9999, or -1."""
-    ms = pc.cast(pc.cast(ts, pa.timestamp("ms")), pa.int64())
-    return pc.index(pc.fill_null(pc.or_(pc.less(ms, _MIN_MS), pc.greater(ms, _MAX_MS)), False), True).as_py()
-
-
-def first_impossible_date(text: pa.Array, ts: pa.Array, formats: tuple[str, ...]) -> int:
-    """Index of the first row whose parsed time is not what its text says, or -1.
-
-    Arrow's strptime is lenient: 2024/02/30 becomes 2024-03-01 and year 0000 a time no calendar
-    has. A row whose text is the parsed time written back in one of ``formats`` is right; the others
-    (impossible dates, but also unpadded ones such as 2022/9/1) are read again by Python's strict
-    strptime, and a row that reads differently, or not at all, is the answer.
-    """
-    out_of_range = first_out_of_range(ts)
-    if out_of_range >= 0:
-        return out_of_range
-    valid = pc.is_valid(ts)
-    same = None
-    for fmt in formats:
-        eq = pc.equal(pc.strftime(ts, format=fmt), text)
-        same = eq if same is None else pc.or_kleene(same, eq)
-    suspects = pc.indices_nonzero(pc.and_kleene(valid, pc.invert(pc.fill_null(same, False)))).to_numpy()
-    if len(suspects) == 0:
-        return -1
-    stamps = pc.cast(ts, pa.int64()).to_numpy(zero_copy_only=False)
-    epoch = dt.datetime(1970, 1, 1)
-    for i in suspects:
-        value = text[int(i)].as_py()
-        want = epoch + dt.timedelta(milliseconds=int(stamps[i]))
-        for fmt in formats:
-            try:
-                if want is not None and dt.datetime.strptime(value, fmt) == want:
-                    break
-            except ValueError:
-                continue
-        else:
-            return int(i)
-    return -1
 
 
 def _validate_block(path: Path, batch: pa.RecordBatch, first_row: int,

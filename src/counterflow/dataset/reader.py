@@ -18,7 +18,9 @@ from counterflow.dataset import schema as sch
 from counterflow.dataset.writer import FORMAT, MANIFEST
 from counterflow.engine.duckdb import connect, quote_ident, sql_list
 from counterflow.errors import DatasetError
+from counterflow.files import read_at_most
 
+MAX_MANIFEST = 64 << 20  # a manifest lists files: kilobytes; anything far larger is not one
 SUPPORTED_SCHEMA_MAJOR = sch.SCHEMA_VERSION.split(".")[0]
 
 
@@ -29,9 +31,13 @@ def read_manifest(path: Path) -> dict[str, Any]:
     if not mpath.exists():
         raise DatasetError(f"{path}: no {MANIFEST}; not a Counterflow dataset, or an interrupted write")
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DatasetError(f"{mpath}: unreadable manifest ({exc})") from exc
+        with open(mpath, "rb") as fh:
+            raw = read_at_most(fh, MAX_MANIFEST + 1)
+        if len(raw) > MAX_MANIFEST:
+            raise DatasetError(f"{mpath}: larger than {MAX_MANIFEST >> 20} MiB; not a manifest")
+        manifest = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise DatasetError(f"{mpath}: unreadable manifest ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DatasetError(f"{mpath}: not a Counterflow manifest (format must be {FORMAT!r})")
     version = str(manifest.get("schema_version", ""))

@@ -44,8 +44,9 @@ import pyarrow.parquet as pq
 from pydantic import Field, field_validator
 
 from counterflow.dataset import vocab
-from counterflow.dataset.amlworld import Progress, first_impossible_date, first_out_of_range, write_staged
+from counterflow.dataset.amlworld import Progress, write_staged
 from counterflow.dataset.csvscan import locate, record_line
+from counterflow.dataset.dates import first_impossible_date, first_out_of_range
 from counterflow.errors import InputError
 from counterflow.scenario.base import Strict
 

@@ -138,12 +138,13 @@ def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseMod
               what: str = "a scenario file") -> str:
     parts = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        raw = tuple(err["loc"])
+        loc = _user_path(raw, lines)
         key = ".".join(str(p) for p in loc) or "(top level)"
         line = _nearest_line(lines, loc)
         where = f"line {line}, " if line else ""
-        msg = err["msg"]
-        named = _NAMED_KEY.match(msg.removeprefix("Value error, "))
+        msg = err["msg"].removeprefix("Value error, ")
+        named = _NAMED_KEY.match(msg)
         if err["type"] == "value_error" and named:
             # A check across keys says which key it is about: point at that one, where the user wrote it.
             sub = tuple(int(p) if p.isdigit() else p for p in named.group(1).split("."))
@@ -153,7 +154,7 @@ def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseMod
             where = f"line {line}, " if line else ""
             msg = named.group(2)
         elif err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(model, loc[:-1])
+            allowed = _allowed_keys(model, raw[:-1])
             msg = "unknown key" + (f"; allowed keys: {', '.join(allowed)}" if allowed else "")
         elif err["type"] == "literal_error" and len(loc) >= 2 and loc[-1] == "[key]":
             key = ".".join(str(p) for p in loc[:-2] + (loc[-2],))
@@ -165,6 +166,19 @@ def _describe(exc: ValidationError, lines: dict[tuple, int], model: type[BaseMod
 
 
 _NAMED_KEY = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.*)$", re.S)
+
+
+def _user_path(loc: tuple, lines: dict[tuple, int]) -> tuple:
+    """``loc`` as the user wrote it: without the tag pydantic adds for a member of a tagged union
+    (``levers.0.bank_cutoff.start`` is ``levers.0.start`` in the file)."""
+    out: tuple = ()
+    for i, p in enumerate(loc):
+        nxt = loc[i + 1] if i + 1 < len(loc) else None
+        if (p != "[key]" and nxt is not None and out + (p,) not in lines and out + (nxt,) in lines
+                and isinstance(p, str)):
+            continue
+        out += (p,)
+    return out
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
