@@ -25,6 +25,8 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+from counterflow.detect.windows import dense_codes
+
 DEFAULT_MAX_LEN = 6
 DEFAULT_BUDGET = 1_000
 
@@ -194,8 +196,9 @@ def shortest_temporal_cycles(src: np.ndarray, dst: np.ndarray, e: np.ndarray, *,
         return np.zeros(0, np.int8)
     if max_len < 2 or max_len > 127:
         raise ValueError("max_len must be between 2 and 127")
-    nodes, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
-    s, d = inv[:n].astype(np.int64), inv[n:].astype(np.int64)
+    inv, n_nodes = dense_codes(np.concatenate([src, dst]))
+    nodes = np.empty(n_nodes, np.int64)  # only its length is used
+    s, d = inv[:n], inv[n:]
     # CSR of incoming edges by target and outgoing by source; a stable sort keeps each node's
     # edges in time order.
     in_idx = np.argsort(d, kind="stable").astype(np.int64)
