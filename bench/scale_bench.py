@@ -23,6 +23,11 @@ survive a shared machine better than wall time:
     (``--out``): each stage's cost per row is printed as a ratio to it (linear growth: 1.0).
     ``--engine spark`` runs train and detect on Spark local (the ``spark`` extra); Spark's JVM is a
     child of the CLI process, so its CPU time counts once it has exited.
+
+``python bench/scale_bench.py spark --data DIR [--model M] [--workers 1 2]``
+    The chunked Spark job (:mod:`counterflow.engine.spark_jobs`: one task per time chunk, part
+    files written by the tasks) in local mode with each number of workers: session start, the
+    per-query overhead (median of 20 trivial queries), the job's wall time and rows per second.
 """
 
 from __future__ import annotations
@@ -133,6 +138,54 @@ def print_features(doc: dict) -> None:
     print(f"ratio current / previous: {doc['ratio']:.2f}; same feature table: {doc['same_features']}")
 
 
+# -- spark: the chunked Spark job in local mode ---------------------------------------------------
+
+_SPARK_CHILD = """
+import json, statistics, sys, time
+from counterflow.engine.spark import SparkSettings, spark_session
+from counterflow.engine.spark_jobs import features_job
+data, out, model, n = sys.argv[1], sys.argv[2], sys.argv[3] or None, int(sys.argv[4])
+t0 = time.perf_counter()
+spark = spark_session(SparkSettings(master=f"local[{n}]", shuffle_partitions=n))
+started = time.perf_counter() - t0
+spark.sql("SELECT 1").collect()
+q = []
+for _ in range(20):
+    t = time.perf_counter(); spark.sql("SELECT count(*) FROM range(1000)").collect(); q.append(time.perf_counter() - t)
+t = time.perf_counter()
+done = features_job(spark, data, out, model=model)
+job = time.perf_counter() - t
+spark.stop()
+print(json.dumps({"session_start_s": started, "query_overhead_s": statistics.median(q), "job_seconds": job,
+                  "rows": sum(r.rows for r in done), "chunks": len(done)}))
+"""
+
+
+def spark_curve(args: argparse.Namespace) -> dict:
+    """The chunked job (features, or scores with ``--model``) on Spark local with 1, 2, ... workers."""
+    points = []
+    with tempfile.TemporaryDirectory(prefix="cf-scale-bench-") as tmp:
+        for n in args.workers:
+            m = measured([sys.executable, "-c", _SPARK_CHILD, str(args.data), str(Path(tmp) / f"out{n}"),
+                          str(args.model or ""), str(n)])
+            r = json.loads(m["stdout"].strip().splitlines()[-1])
+            points.append({"workers": n, **r, "cpu_seconds": m["cpu_seconds"], "peak_rss_mib": m["peak_rss_mib"],
+                           "rows_per_s": r["rows"] / r["job_seconds"]})
+    return {"data": str(args.data), "model": str(args.model) if args.model else None, "points": points}
+
+
+def print_spark(doc: dict) -> None:
+    what = "scores" if doc["model"] else "features"
+    print(f"Spark local, {what} as one task per time chunk ({doc['points'][0]['chunks']} chunks, "
+          f"{doc['points'][0]['rows']:,} rows)")
+    print(f"{'workers':>8}{'start s':>9}{'query s':>9}{'job s':>9}{'rows/s':>10}{'CPU s':>9}{'peak MiB':>10}")
+    for p in doc["points"]:
+        print(f"{p['workers']:>8}{p['session_start_s']:>9.1f}{p['query_overhead_s']:>9.3f}{p['job_seconds']:>9.1f}"
+              f"{p['rows_per_s']:>10,.0f}{p['cpu_seconds']:>9.1f}{p['peak_rss_mib']:>10.0f}")
+    print("query s: median wall time of a trivial query (Spark's per-query overhead); CPU s counts the JVM and "
+          "its Python workers once they have exited")
+
+
 # -- run: the workflow end to end -----------------------------------------------------------------
 
 def _scenario(args: argparse.Namespace, work: Path) -> str:
@@ -230,21 +283,23 @@ def main() -> None:
     r.add_argument("--memory-limit", default="2GB")
     r.add_argument("--keep", type=Path, help="work directory to keep (and reuse its dataset)")
     r.add_argument("--reference", type=Path, help="JSON of an earlier run to compare cost per row with")
-    for p in (f, r):
+    sp = sub.add_parser("spark", help="the chunked Spark job in local mode, 1, 2, ... workers")
+    sp.add_argument("--data", type=Path, required=True, help="dataset directory")
+    sp.add_argument("--model", type=Path, help="score with this model (else features)")
+    sp.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    for p in (f, r, sp):
         p.add_argument("--out", type=Path, help="write the figures as JSON here")
         p.add_argument("--json", action="store_true")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    doc = features(args) if args.cmd == "features" else run(args)
+    doc = {"features": features, "run": run, "spark": spark_curve}[args.cmd](args)
     doc["bench_seconds"] = time.perf_counter() - t0
     if args.out:
         args.out.write_text(json.dumps(doc, indent=2), encoding="utf-8")
     if args.json:
         print(json.dumps(doc, indent=2))
-    elif args.cmd == "features":
-        print_features(doc)
     else:
-        print_run(doc)
+        {"features": print_features, "run": print_run, "spark": print_spark}[args.cmd](doc)
 
 
 if __name__ == "__main__":

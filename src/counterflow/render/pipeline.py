@@ -288,10 +288,10 @@ def _transactions(ctx: Context, w: DatasetWriter, report: Progress, workers: int
         labels.write(pa.concat_tables([lab for _, lab in pending]))
         pending, pending_rows = [], 0
 
-    for i, tables in enumerate(_days(ctx, workers)):
-        if tables is not None:
-            n = tables[0].num_rows
-            pending.append(_renumber(tables, next_id))
+    for i, day_tables in enumerate(_days(ctx, workers)):
+        if day_tables is not None:
+            n = day_tables[0].num_rows
+            pending.append(_renumber(day_tables, next_id))
             next_id += n
             pending_rows += n
         if pending_rows >= sc.output.chunk_rows:
