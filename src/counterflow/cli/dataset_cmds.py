@@ -26,6 +26,8 @@ def simulate(
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing dataset."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    workers: int = typer.Option(1, "--workers", "-w", min=0,
+                                help="Processes generating the days (0: one per core); same bytes whatever N."),
 ) -> None:
     """Generate a labeled dataset from a scenario."""
     from counterflow.dataset.reader import open_dataset
@@ -39,7 +41,7 @@ def simulate(
         sc, _ = load_scenario(scenario)
         _check_fits(sc, scenario or "default")
         with progress_bar(enabled=not (quiet or json_out)) as progress:
-            result = run(sc, seed, out, overwrite=overwrite, progress=progress)
+            result = run(sc, seed, out, overwrite=overwrite, progress=progress, workers=workers)
     with open_dataset(result.path) as ds:
         doc = summarize(ds, checksums=False)
     doc["generation"] = {

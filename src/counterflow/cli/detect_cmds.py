@@ -85,7 +85,7 @@ def train(
              "(instead of --budget)."),
     threshold: str = typer.Option(
         "budget", "--threshold",
-        help="Threshold rule: 'budget' (--budget or --budget-alerts) or 'best-f1' (the best F1 on the validation period)."),
+        help="Threshold rule: 'budget' (--budget or --budget-alerts) or 'best-f1' (best F1 on the validation period)."),
     lists: list[str] | None = _LIST_OPT,
     memory_limit: str | None = _MEMORY_OPT,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing model file."),

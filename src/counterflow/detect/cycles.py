@@ -25,6 +25,8 @@ import numpy as np
 import pyarrow as pa
 from numba import njit
 
+from counterflow.detect.windows import dense_codes
+
 DEFAULT_MAX_LEN = 6
 DEFAULT_BUDGET = 1_000
 
@@ -49,6 +51,10 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
     f_nxt = np.empty(n_nodes, np.int64)
     b_cur = np.empty(n_nodes, np.int64)
     b_nxt = np.empty(n_nodes, np.int64)
+    # Per node, the first incoming edge inside the window and the first outgoing edge at or after the
+    # payment: both only move forward as the payments do, so each is advanced, not searched for.
+    in_lo = in_ptr[:-1].copy()
+    out_hi = out_ptr[:-1].copy()
     level_id = 0
     for i in range(first, n):
         u = src[i]
@@ -83,7 +89,11 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     x = b_cur[c]
                     a0 = in_ptr[x]
                     a1 = in_ptr[x + 1]
-                    cost_b += np.searchsorted(in_idx[a0:a1], ld[x, db]) - np.searchsorted(in_idx[a0:a1], lo_idx)
+                    q = in_lo[x]
+                    while q < a1 and in_idx[q] < lo_idx:
+                        q += 1
+                    in_lo[x] = q
+                    cost_b += np.searchsorted(in_idx[a0:a1], ld[x, db]) - (q - a0)
             if cost_f < 0:
                 cost_f = 0
                 f_partial = False
@@ -91,7 +101,11 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     x = f_cur[c]
                     a0 = out_ptr[x]
                     a1 = out_ptr[x + 1]
-                    cost_f += np.searchsorted(out_idx[a0:a1], i) - np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
+                    q = out_hi[x]
+                    while q < a1 and out_idx[q] < i:
+                        q += 1
+                    out_hi[x] = q
+                    cost_f += (q - a0) - np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
                     if cost_f > cost_b and n_b > 0:
                         f_partial = True
                         break
@@ -194,8 +208,9 @@ def shortest_temporal_cycles(src: np.ndarray, dst: np.ndarray, e: np.ndarray, *,
         return np.zeros(0, np.int8)
     if max_len < 2 or max_len > 127:
         raise ValueError("max_len must be between 2 and 127")
-    nodes, inv = np.unique(np.concatenate([src, dst]), return_inverse=True)
-    s, d = inv[:n].astype(np.int64), inv[n:].astype(np.int64)
+    inv, n_nodes = dense_codes(np.concatenate([src, dst]))
+    nodes = np.empty(n_nodes, np.int64)  # only its length is used
+    s, d = inv[:n], inv[n:]
     # CSR of incoming edges by target and outgoing by source; a stable sort keeps each node's
     # edges in time order.
     in_idx = np.argsort(d, kind="stable").astype(np.int64)

@@ -25,10 +25,11 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
+from numba import njit
 
 from counterflow.detect.base import ts_literal
 from counterflow.detect.trade import add_trade_steps
-from counterflow.detect.windows import windowed_distinct_counts
+from counterflow.detect.windows import _distinct_in_frames, dense_codes
 from counterflow.engine.pipeline import Engine, Pipeline
 from counterflow.screen.features import hop_steps
 from counterflow.world.goods import SECTOR_OF_INDUSTRY
@@ -71,23 +72,42 @@ def scatter_gather(txn_id: np.ndarray, e: np.ndarray, a: np.ndarray, m: np.ndarr
     a = np.asarray(a, np.int64)
     b = np.asarray(b, np.int64)
     m = np.asarray(m, np.int64)
-    # One group id per (a, b) pair: account codes, then a code pair folded into one integer.
-    _, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
-    codes = codes.astype(np.int64)
-    pair = codes[: len(a)] * (int(codes.max()) + 1) + codes[len(a):]
-    sg = windowed_distinct_counts(pair, e, m, w)
-    gs = np.minimum(windowed_distinct_counts(m, e, a, w), windowed_distinct_counts(m, e, b, w))
-    # Largest per transaction: sort by (txn, value), keep each transaction's last row.
-    txn_id = np.asarray(txn_id, np.int64)
-    out = []
-    for val in (sg, gs):
-        order = np.lexsort((val, txn_id))
-        t_sorted = txn_id[order]
-        last = np.flatnonzero(np.append(t_sorted[1:] != t_sorted[:-1], True))
-        out.append((t_sorted[last], val[order][last]))
-    ids, sg_t = out[0]
-    gs_t = out[1][1]
-    return ids, sg_t, gs_t
+    e = np.asarray(e, np.int64)
+    n = len(a)
+    # One set of dense account codes for a, m and b: they are the counted values, and a pair of
+    # them (a, b) folded into one integer is a group.
+    codes, n_acc = dense_codes(np.concatenate([a, m, b]))
+    ca, cm, cb = codes[:n], codes[n:2 * n], codes[2 * n:]
+    span = int(e.max()) - int(e.min()) + 1
+    sg = _distinct_by_group(ca * n_acc + cb, n_acc * n_acc, e, span, cm, n_acc, w)
+    gs = np.minimum(_distinct_by_group(cm, n_acc, e, span, ca, n_acc, w),
+                    _distinct_by_group(cm, n_acc, e, span, cb, n_acc, w))
+    # Largest per transaction: transaction ids as dense codes (sorted), one pass.
+    t_codes, n_t = dense_codes(np.asarray(txn_id, np.int64))
+    ids = np.empty(n_t, np.int64)
+    ids[t_codes] = txn_id
+    return ids, _group_max(t_codes, sg, n_t), _group_max(t_codes, gs, n_t)
+
+
+def _distinct_by_group(group: np.ndarray, n_groups: int, e: np.ndarray, span: int, values: np.ndarray,
+                       n_vals: int, w: int) -> np.ndarray:
+    """:func:`windowed_distinct_counts` for non-negative group codes below ``n_groups`` and dense value
+    codes below ``n_vals``: rows ordered by one integer sort of (group, time). A row's count does
+    not depend on how rows of the same group and second are ordered (they share their frame)."""
+    if n_groups * span < (1 << 62):
+        order = np.argsort(group * span + (e - int(e.min())))
+    else:
+        order = np.lexsort((e, group))
+    return _distinct_in_frames(order.astype(np.int64), group, e, values, int(w), max(n_vals, 1))
+
+
+@njit(cache=True, nogil=True)
+def _group_max(codes, vals, n):  # pragma: no cover - compiled
+    out = np.zeros(n, np.int64)
+    for k in range(codes.shape[0]):
+        if vals[k] > out[codes[k]]:
+            out[codes[k]] = vals[k]
+    return out
 
 
 def pattern_kernel(w: int):  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -233,14 +234,20 @@ FROM {source} WHERE src_account IS NOT NULL AND dst_account IS NOT NULL AND e >=
 
     def pipeline(self, d: Dialect, lo: dt.datetime, hi: dt.datetime, source: str = "feature_txn",
                  cycles_table: str = "txn_cycles", hops_table: str = "txn_hops",
-                 windows_table: str = "txn_windows", patterns_table: str = "txn_patterns") -> Pipeline:
+                 windows_table: str = "txn_windows", patterns_table: str = "txn_patterns",
+                 window_columns: bool = True) -> Pipeline:
         """The final steps for the chunk [lo, hi) over ``source`` (:meth:`base_inputs`); they read the
         kernels' outputs (cycles, account windows, scatter-gather) and the listed parties' daily hop
-        distances (party_id, day, hop) from the named tables."""
+        distances (party_id, day, hop) from the named tables.
+
+        Without ``window_columns`` the result leaves out the account-window columns and their
+        ratios (:meth:`chunk` puts them in from the kernel's arrays: moving 80 wide columns through
+        the engine and back cost a third of the step); the windows table then needs only the
+        columns of :data:`_PROFILE_FEATURES`."""
         p = Pipeline("features")
         ratios = [f"{expr.format(s=w.label, p=side)} AS {side}{name}_{w.label}"
                   for side in ("src_", "dst_") for w in self.windows for name, expr in _ACCOUNT_RATIOS]
-        p.add("acct", "SELECT *, " + ", ".join(ratios) + f"\nFROM {windows_table}")
+        p.add("acct", ("SELECT *, " + ", ".join(ratios) if window_columns else "SELECT *") + f"\nFROM {windows_table}")
         chan = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(vocab.CHANNELS))
         # Categories as codes, as raw-field models take them: the rails and currencies a payment
         # uses and the countries of its banks (-1: unknown or no account on that side).
@@ -263,7 +270,7 @@ FROM {source} WHERE e >= {reach}""")
         pf = add_party_steps(p)
         tp = add_payment_trade_steps(p, source, lo)
         acct_cols = [f"{name}_{w.label}" for w in self.windows for name in ACCOUNT_AGGS_AND_RATIOS]
-        sel = ", ".join([f"w.{side}_{c}" for side in ("src", "dst") for c in acct_cols]
+        sel = ", ".join([f"w.{side}_{c}" for side in ("src", "dst") for c in acct_cols if window_columns]
                         + [f"sp.{c} AS src_{c}" for c in PARTY_FEATURES]
                         + [f"rp.{c} AS dst_{c}" for c in PARTY_FEATURES]
                         + [f"{expr.format(s=w.label)} AS {n}_{w.label}"
@@ -302,9 +309,10 @@ WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}""")
         try:
             engine.materialize(self.base_inputs(d, lo, hi), "feature_txn")
             made.append("feature_txn")
-            engine.kernel("account_windows", self.window_inputs(d, lo),
-                          window_kernel([(w.label, w.seconds) for w in self.windows], self.lookback_s),
-                          "txn_windows")
+            windows = window_kernel([(w.label, w.seconds) for w in self.windows],
+                                    self.lookback_s)(engine.arrow(self.window_inputs(d, lo)))
+            # The engine sees only what the profile features read; the rest is joined here.
+            engine.register("txn_windows", windows.select(["txn_id"] + self._profile_window_columns()))
             made.append("txn_windows")
             engine.kernel("temporal_cycles", self.cycle_inputs(d, lo),
                           cycles_kernel(self.cycle_window_s, self.max_cycle_len), "txn_cycles")
@@ -316,12 +324,74 @@ WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}""")
                     else daily_hops(engine, pa.table({"party_id": pa.array([], pa.int64())}), lo, lo, 0))
             engine.register("txn_hops", hops)
             made.append("txn_hops")
-            out = engine.arrow(self.pipeline(d, lo, hi))
+            out = engine.arrow(self.pipeline(d, lo, hi, window_columns=False))
             # Sorted here, not in SQL: an engine's ORDER BY moves every wide row through its sort
             # (a third of the step's time); Arrow sorts the keys and takes each column once.
-            out = out.take(pc.sort_indices(out.column("txn_id")))
+            ids = out.column("txn_id").to_numpy()
+            if len(ids) > 1 and not np.all(ids[1:] > ids[:-1]):  # the engine's order, when it kept one, is kept
+                out = out.take(pc.sort_indices(out.column("txn_id")))
+            out = self._with_windows(out, windows)
         finally:
             for name in made:
                 engine.drop(name)
         log.debug("features %s..%s: %d rows", lo, hi, out.num_rows)
         return out
+
+    def _profile_window_columns(self) -> list[str]:
+        used = []
+        for w in self.windows:
+            for _, expr in _PROFILE_FEATURES:
+                for side in ("src", "dst"):
+                    for name in ACCOUNT_AGGS:
+                        col = f"{side}_{name}_{w.label}"
+                        if f"w.{col}" in expr.format(s=w.label) and col not in used:
+                            used.append(col)
+        return used
+
+    def _with_windows(self, out: pa.Table, windows: pa.Table) -> pa.Table:
+        """``out`` (sorted by txn_id, without window columns) with the account-window columns and
+        their ratios (:data:`_ACCOUNT_RATIOS`, as the SQL step writes them) in the SQL step's place."""
+        ids = out.column("txn_id").to_numpy()
+        wid = windows.column("txn_id").to_numpy()
+        at = np.searchsorted(wid, ids)
+        found = at < len(wid)
+        found[found] = wid[at[found]] == ids[found]
+        at = np.where(found, at, 0)
+
+        def col(name: str) -> np.ndarray:
+            # NaN for null; nulls come back from the mask below
+            c = windows.column(name)
+            v = np.asarray((c.fill_null(np.nan) if c.null_count else c).to_numpy(), np.float64)
+            return np.where(found, v[at], np.nan) if len(v) else np.full(len(ids), np.nan)
+
+        def arr(v: np.ndarray) -> pa.Array:
+            mask = np.isnan(v)
+            return pa.array(v, pa.float64(), mask=mask if mask.any() else None)
+
+        cols: list[tuple[str, pa.Array]] = []
+        for side in ("src", "dst"):
+            for w in self.windows:
+                for name in ACCOUNT_AGGS:
+                    cols.append((f"{side}_{name}_{w.label}", arr(col(f"{side}_{name}_{w.label}"))))
+            for w in self.windows:
+                n_in, n_out = col(f"{side}_n_in_{w.label}"), col(f"{side}_n_out_{w.label}")
+                usd_in, usd_out = col(f"{side}_usd_in_{w.label}"), col(f"{side}_usd_out_{w.label}")
+                legs = n_in + n_out
+                both = (usd_in > 0) & (usd_out > 0)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    ratio = np.minimum(usd_in, usd_out) / np.maximum(usd_in, usd_out)
+                    diversity = col(f"{side}_n_cp_{w.label}") / legs
+                passthrough = np.where(np.isnan(usd_in), np.nan, np.where(both, ratio, 0.0))
+                # SQL's division by zero is NULL
+                diversity = np.where(legs == 0, np.nan, diversity)
+                for name, v in (("legs", legs), ("passthrough", passthrough), ("cp_diversity", diversity)):
+                    cols.append((f"{side}_{name}_{w.label}", arr(v)))
+        # SQL's order: the window columns of both sides, for every window, follow gs.
+        order = [f"{side}_{n}_{w.label}" for side in ("src", "dst") for w in self.windows
+                 for n in ACCOUNT_AGGS_AND_RATIOS]
+        by_name = dict(cols)
+        k = out.column_names.index("gs") + 1
+        names = out.column_names[:k] + order + out.column_names[k:]
+        arrays = [out.column(n) for n in out.column_names[:k]] + [by_name[n] for n in order] + \
+                 [out.column(n) for n in out.column_names[k:]]
+        return pa.Table.from_arrays(arrays, names=names)

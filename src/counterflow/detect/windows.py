@@ -72,10 +72,10 @@ def _dd_add(hi, lo, x):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def _window_aggs(acct, e, inbound, cp, cur, amt, amt_ok, flags, gap, out_rows, window,  # pragma: no cover - compiled
-                 n_cp_ids, n_cur_ids):
+                 n_cp_ids, n_cur_ids, res):
+    # res: (19, output rows) of NaN, filled here; one contiguous row per aggregate.
     n = acct.shape[0]
     m = out_rows.shape[0]
-    res = np.full((m, 19), np.nan)
     cnt_in = np.zeros(n_cp_ids, np.int64)
     cnt_out = np.zeros(n_cp_ids, np.int64)
     cnt_cp = np.zeros(n_cp_ids, np.int64)
@@ -206,7 +206,7 @@ def _window_aggs(acct, e, inbound, cp, cur, amt, amt_ok, flags, gap, out_rows, w
                     qg0 += 1
             if o < m and out_rows[o] == i:
                 legs = hi - lo
-                r = res[o]
+                r = res[:, o]
                 r[0] = n_in
                 r[1] = n_out
                 # Sums of no amount are 0 (SQL: sum of amount * flag over legs that have one).
@@ -256,16 +256,46 @@ def _window_aggs(acct, e, inbound, cp, cur, amt, amt_ok, flags, gap, out_rows, w
     return res
 
 
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """``np.unique(values, return_inverse=True)``'s codes and count, in O(n) when the values span a
+    range not much wider than their number (account and transaction ids do): a presence table
+    and its running count give every value its rank among the distinct values."""
+    values = np.asarray(values, np.int64)
+    if len(values) == 0:
+        return np.zeros(0, np.int64), 0
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > 4 * len(values) + (1 << 16):
+        uniq, inv = np.unique(values, return_inverse=True)
+        return inv.astype(np.int64).reshape(-1), len(uniq)
+    seen = np.zeros(hi - lo + 1, np.bool_)
+    seen[values - lo] = True
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return rank[values - lo], int(rank[-1]) + 1
+
+
+def _numpy(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A column's values (no nulls) as NumPy, without a copy where Arrow allows one."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    return col.to_numpy(zero_copy_only=False)
+
+
+def _valid(col: pa.ChunkedArray) -> np.ndarray:
+    if col.null_count == 0:
+        return np.ones(len(col), np.bool_)
+    return ~np.asarray(_numpy(col.is_null()), np.bool_)
+
+
 def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """Dense codes of a column's values (−1 for null) and how many distinct values there are."""
     if pa.types.is_integer(col.type):
-        vals = col.to_numpy(zero_copy_only=False)
-        ok = ~np.asarray(col.is_null().to_numpy(zero_copy_only=False), bool)
+        ok = _valid(col)
+        vals = np.asarray(_numpy(col.fill_null(0) if col.null_count else col), np.int64)
         codes = np.full(len(vals), -1, np.int64)
         if ok.any():
-            uniq, inv = np.unique(np.asarray(vals[ok], np.int64), return_inverse=True)
-            codes[ok] = inv
-            return codes, len(uniq)
+            c, n = dense_codes(vals[ok])
+            codes[ok] = c
+            return codes, n
         return codes, 0
     enc = pc.dictionary_encode(col).combine_chunks()
     codes = enc.indices.to_numpy(zero_copy_only=False)
@@ -274,16 +304,14 @@ def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, int]:
 
 
 def _ints(t: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(t.column(name).fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+    col = t.column(name)
+    return np.asarray(_numpy(col.fill_null(0) if col.null_count else col), np.int64)
 
 
-def window_aggregates(legs: pa.Table, windows: list[tuple[str, int]], gap_cap: int) -> pa.Table:
-    """Aggregates of each output leg's account over each ``(label, seconds)`` window.
-
-    ``legs`` has (txn_id, inbound, account, e, cp, currency, amount_usd, the :data:`LEG_FLAGS`,
-    is_output), sorted by account, e, txn_id, inbound. ``gap`` of a leg is the seconds since the
-    account's previous leg in that order, capped at ``gap_cap`` (the cap for the first leg).
-    """
+def _window_results(legs: pa.Table, windows: list[tuple[str, int]],
+                    gap_cap: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The kernel's results: the output rows (indices into ``legs``) and, per window label, a
+    (len(ACCOUNT_AGGS), rows) array (NaN: null); under "" all of them, one window after the other."""
     acct = _ints(legs, "account")
     e = _ints(legs, "e")
     inbound = _ints(legs, "inbound")
@@ -297,20 +325,76 @@ def window_aggregates(legs: pa.Table, windows: list[tuple[str, int]], gap_cap: i
     cp, n_cp = _codes(legs.column("cp"))
     cur, n_cur = _codes(legs.column("currency"))
     amt_col = legs.column("amount_usd")
-    amt_ok = ~np.asarray(amt_col.is_null().to_numpy(zero_copy_only=False), bool)
-    amt = np.asarray(amt_col.fill_null(0.0).to_numpy(zero_copy_only=False), np.float64)
-    flags = np.column_stack([_ints(legs, f) for f in LEG_FLAGS]) if n else np.zeros((0, 5), np.int64)
-    out_rows = np.flatnonzero(np.asarray(legs.column("is_output").fill_null(False).to_numpy(zero_copy_only=False),
+    amt_ok = _valid(amt_col)
+    amt = np.asarray(_numpy(amt_col.fill_null(0.0) if amt_col.null_count else amt_col), np.float64)
+    flags = np.empty((n, len(LEG_FLAGS)), np.int64)
+    for k, f in enumerate(LEG_FLAGS):
+        flags[:, k] = _ints(legs, f)
+    out_col = legs.column("is_output")
+    out_rows = np.flatnonzero(np.asarray(_numpy(out_col.fill_null(False) if out_col.null_count else out_col),
                                          bool)).astype(np.int64)
-    cols: dict[str, pa.Array] = {
-        "txn_id": legs.column("txn_id").take(pa.array(out_rows)),
-        "inbound": legs.column("inbound").take(pa.array(out_rows)),
-    }
-    for label, seconds in windows:
-        res = _window_aggs(acct, e, inbound, cp, cur, amt, amt_ok, np.ascontiguousarray(flags), gap, out_rows,
-                           int(seconds), max(n_cp, 1), max(n_cur, 1))
+    # One block for every window, so that the pivot reads it without a concatenation.
+    block = np.full((len(ACCOUNT_AGGS) * len(windows), len(out_rows)), np.nan)
+    res = {}
+    for k, (label, seconds) in enumerate(windows):
+        res[label] = block[k * len(ACCOUNT_AGGS):(k + 1) * len(ACCOUNT_AGGS)]
+        _window_aggs(acct, e, inbound, cp, cur, amt, amt_ok, flags, gap, out_rows, int(seconds),
+                     max(n_cp, 1), max(n_cur, 1), res[label])
+    res[""] = block
+    return out_rows, res
+
+
+def _float_array(vals: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    """float64 Arrow array, null where ``vals`` is NaN (or ``missing``)."""
+    mask = np.isnan(vals)
+    if missing is not None:
+        mask |= missing
+    return pa.array(vals, pa.float64(), mask=mask if mask.any() else None)
+
+
+def window_aggregates(legs: pa.Table, windows: list[tuple[str, int]], gap_cap: int) -> pa.Table:
+    """Aggregates of each output leg's account over each ``(label, seconds)`` window.
+
+    ``legs`` has (txn_id, inbound, account, e, cp, currency, amount_usd, the :data:`LEG_FLAGS`,
+    is_output), sorted by account, e, txn_id, inbound. ``gap`` of a leg is the seconds since the
+    account's previous leg in that order, capped at ``gap_cap`` (the cap for the first leg).
+    """
+    out_rows, res = _window_results(legs, windows, gap_cap)
+    take = pa.array(out_rows)
+    cols: dict[str, pa.Array] = {"txn_id": legs.column("txn_id").take(take),
+                                 "inbound": legs.column("inbound").take(take)}
+    for label, _ in windows:
         for k, name in enumerate(ACCOUNT_AGGS):
-            cols[f"{name}_{label}"] = pa.array(res[:, k], pa.float64(), from_pandas=True)
+            cols[f"{name}_{label}"] = _float_array(np.ascontiguousarray(res[label][k]))
+    return pa.table(cols)
+
+
+@njit(cache=True, nogil=True)
+def _scatter_columns(out, at, values, rows):  # pragma: no cover - compiled
+    """out[:, at] = values[:, rows], row by row (NumPy's 2-D fancy assignment strides badly)."""
+    for k in range(values.shape[0]):
+        o = out[k]
+        v = values[k]
+        for j in range(rows.shape[0]):
+            o[at[j]] = v[rows[j]]
+
+
+def _pivot(tid: np.ndarray, inbound: np.ndarray, names: list[str], values: np.ndarray) -> pa.Table:
+    """Per-leg value rows (``values[k]`` is column ``names[k]``, one value per leg) as one row per
+    transaction (sorted by txn_id), ``src_``/``dst_`` by side; null where the transaction has no
+    account on that side or the value is NaN."""
+    pos, n_ids = dense_codes(tid)
+    ids = np.empty(n_ids, np.int64)
+    ids[pos] = tid
+    cols: dict[str, pa.Array] = {"txn_id": pa.array(ids, pa.int64())}
+    for side, prefix in ((0, "src_"), (1, "dst_")):
+        rows = np.flatnonzero(inbound == side)
+        # NaN where the side has no leg: then one isnan gives both kinds of null.
+        out = np.full((len(names), n_ids), np.nan)
+        _scatter_columns(out, pos[rows], values, rows)
+        mask = np.isnan(out)
+        for k, name in enumerate(names):
+            cols[prefix + name] = pa.array(out[k], pa.float64(), mask=mask[k] if mask[k].any() else None)
     return pa.table(cols)
 
 
@@ -321,29 +405,25 @@ def by_transaction(aggs: pa.Table) -> pa.Table:
 
     One wide row per transaction lets the feature step join the aggregates once instead of twice
     (each join of the per-leg table built a hash table over both sides' legs)."""
-    tid = np.asarray(aggs.column("txn_id").to_numpy(zero_copy_only=False), np.int64)
-    inbound = np.asarray(aggs.column("inbound").to_numpy(zero_copy_only=False), np.int64)
-    ids, pos = np.unique(tid, return_inverse=True)
-    cols: dict[str, pa.Array] = {"txn_id": pa.array(ids, pa.int64())}
+    tid = np.asarray(_numpy(aggs.column("txn_id")), np.int64)
+    inbound = np.asarray(_numpy(aggs.column("inbound")), np.int64)
     names = [c for c in aggs.column_names if c not in ("txn_id", "inbound")]
-    for side, prefix in ((0, "src_"), (1, "dst_")):
-        rows = np.flatnonzero(inbound == side)
-        missing = np.ones(len(ids), bool)
-        missing[pos[rows]] = False
-        for name in names:
-            vals = np.zeros(len(ids), np.float64)
-            vals[pos[rows]] = np.asarray(aggs.column(name).to_numpy(zero_copy_only=False), np.float64)[rows]
-            # A null aggregate stays null (to_numpy made it NaN), as in window_aggregates' output.
-            cols[prefix + name] = pa.array(vals, pa.float64(), mask=missing | np.isnan(vals))
-    return pa.table(cols)
+    values = np.empty((len(names), len(tid)), np.float64)
+    for k, n in enumerate(names):
+        values[k] = np.asarray(_numpy(aggs.column(n).cast(pa.float64()).fill_null(np.nan)), np.float64)
+    return _pivot(tid, inbound, names, values)
 
 
 def window_kernel(windows: list[tuple[str, int]], gap_cap: int):  # type: ignore[no-untyped-def]
     """An engine kernel computing :func:`window_aggregates`, one row per transaction
-    (:func:`by_transaction`)."""
+    (:func:`by_transaction`), straight from the kernel's arrays."""
 
     def account_windows(t: pa.Table) -> pa.Table:
-        return by_transaction(window_aggregates(t, windows, gap_cap))
+        out_rows, res = _window_results(t, windows, gap_cap)
+        tid = _ints(t, "txn_id")[out_rows]
+        inbound = _ints(t, "inbound")[out_rows]
+        names = [f"{name}_{label}" for label, _ in windows for name in ACCOUNT_AGGS]
+        return _pivot(tid, inbound, names, res[""])
 
     return account_windows
 
@@ -403,8 +483,16 @@ def windowed_distinct_counts(group: np.ndarray, e: np.ndarray, values: np.ndarra
     codes = np.full(len(values), -1, np.int64)
     n_vals = 0
     if ok.any():
-        uniq, inv = np.unique(values[ok], return_inverse=True)
-        codes[ok] = inv
-        n_vals = len(uniq)
-    order = np.lexsort((e, group)).astype(np.int64)
-    return _distinct_in_frames(order, group, e, codes, int(window), max(n_vals, 1))
+        codes[ok], n_vals = dense_codes(values[ok])
+    return _distinct_in_frames(group_time_order(group, e), group, e, codes, int(window), max(n_vals, 1))
+
+
+def group_time_order(group: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """``np.lexsort((e, group))``: rows by group, then time, ties in input order. One stable (radix)
+    sort of a combined integer key where group codes times the time span fit in 62 bits."""
+    g, n_g = dense_codes(group)
+    e0 = int(e.min())
+    span = int(e.max()) - e0 + 1
+    if n_g * span < (1 << 62):
+        return np.argsort(g * span + (e - e0), kind="stable").astype(np.int64)
+    return np.lexsort((e, group)).astype(np.int64)

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -210,9 +211,14 @@ def spark_session(settings: SparkSettings) -> Any:
     builder = builder.config("spark.sql.warehouse.dir", settings.warehouse_dir or _scratch_warehouse())
     for key, value in (SEMANTICS | settings.extra).items():
         builder = builder.config(key, value)
+    # Python tasks (counterflow.engine.spark_jobs) run in this interpreter, which has counterflow;
+    # pyspark reads the variable once, when the context starts.
+    python = None if os.environ.get("PYSPARK_PYTHON") else sys.executable
     with java_home() as home:
         if home is not None:
             os.environ["JAVA_HOME"] = home  # pyspark reads it when it launches the JVM
+        if python is not None:
+            os.environ["PYSPARK_PYTHON"] = python
         try:
             session = builder.getOrCreate()
         except Exception as exc:
@@ -220,6 +226,8 @@ def spark_session(settings: SparkSettings) -> Any:
         finally:
             if home is not None:  # the script goes with the context: leave no pointer to it
                 os.environ.pop("JAVA_HOME", None)
+            if python is not None:
+                os.environ.pop("PYSPARK_PYTHON", None)
     session.sparkContext.setLogLevel("ERROR")
     return session
 
