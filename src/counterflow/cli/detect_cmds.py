@@ -59,6 +59,22 @@ def _date(value: str | None, option: str) -> dt.datetime | None:
         raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", field=option) from None
 
 
+def _labels(path: Path | None):  # type: ignore[no-untyped-def]
+    if path is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        t = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"not a Parquet labels table ({exc})", file=str(path)) from exc
+    for col in ("txn_id", "is_illicit"):
+        if col not in t.column_names:
+            raise InputError(f"labels need columns txn_id and is_illicit; {col} is missing", file=str(path), field=col)
+    return t.select(["txn_id", "is_illicit"]).cast(pa.schema([("txn_id", pa.int64()), ("is_illicit", pa.bool_())]))
+
+
 def train(
     data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
     until: str = typer.Option(..., "--until", help="Train on transactions before this date."),
@@ -73,6 +89,9 @@ def train(
              "(instead of --budget)."),
     lists: list[str] | None = _LIST_OPT,
     memory_limit: str | None = _MEMORY_OPT,
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Labels (Parquet: txn_id, is_illicit) that replace the dataset's ground truth where "
+                               "they name a transaction, e.g. the web app's dispositions export."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
@@ -87,7 +106,7 @@ def train(
         listed = listed_party_ids(ds, lists) if lists else None
         scorer = run(ds, _date(until, "--until"), validate_until=_date(validate_until, "--validate-until"),
                      scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
-                     budget_alerts=budget_alerts, engine=engine)
+                     budget_alerts=budget_alerts, engine=engine, labels=_labels(labels))
     scorer.save(model)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,
            "alert_budget": budget, "budget_alerts": getattr(scorer, "budget_", None),
