@@ -4,6 +4,9 @@ case database per test, and signed-in clients for each role."""
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -129,3 +132,24 @@ def clients(app) -> Callable[[str], TestClient]:
             cache[name] = login(app, name)
         return cache[name]
     return get
+
+
+@pytest.fixture()
+def live(app):
+    """The app served by uvicorn on a free loopback port, for the length of a test."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the app did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+    sock.close()

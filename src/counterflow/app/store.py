@@ -32,8 +32,9 @@ class Store:
         con = ds.con
         con.execute(f"""CREATE OR REPLACE TABLE cf_txn AS
 SELECT b.*, sp.state AS src_state, dp.state AS dst_state, coalesce(sp.country, b.src_country) AS src_pcountry,
-       coalesce(dp.country, b.dst_country) AS dst_pcountry
+       coalesce(dp.country, b.dst_country) AS dst_pcountry, lp.country AS loc_country
 FROM ({txn_base_sql(get_dialect('duckdb'), None, None)}) b
+LEFT JOIN places lp ON lp.place_id = b.location_id
 LEFT JOIN parties sp ON sp.party_id = b.src_party LEFT JOIN parties dp ON dp.party_id = b.dst_party""")
         con.execute("CREATE OR REPLACE TABLE cf_accounts AS SELECT a.*, b.name AS bank_name, b.country AS bank_country "
                     "FROM accounts a LEFT JOIN banks b ON b.bank_id = a.bank_id")
