@@ -62,7 +62,8 @@ def app_store(tiny_path: Path, app_alerts: Path) -> Store:
 
     store = Store(counterflow.open_dataset(tiny_path))
     top = pq.read_table(app_alerts).column("subject_account")[0].as_py()
-    store.ds.con.execute("UPDATE cf_parties SET name = ?, family_name = CASE WHEN family_name IS NULL THEN NULL ELSE ? END "
+    store.ds.con.execute("UPDATE cf_parties SET name = ?, "
+                         "family_name = CASE WHEN family_name IS NULL THEN NULL ELSE ? END "
                          "WHERE party_id = (SELECT party_id FROM cf_accounts "
                          "WHERE account_id = ?)", [HOSTILE, HOSTILE, top])
     return store

@@ -109,5 +109,6 @@ def test_cli_users_add(tmp_path):
     assert r.exit_code != 0 and "exists" in str(r.exception or r.output)
     r = runner.invoke(cli, ["users", "add", "dave", "--role", "boss", "--db", db, "--password-stdin"], input="x" * 12)
     assert r.exit_code != 0 and "unknown role" in str(r.exception or r.output)
-    r = runner.invoke(cli, ["users", "add", "erin", "--role", "viewer", "--db", db, "--password-stdin"], input="short\n")
+    r = runner.invoke(cli, ["users", "add", "erin", "--role", "viewer", "--db", db, "--password-stdin"],
+                      input="short\n")
     assert r.exit_code != 0 and "at least 10" in str(r.exception or r.output)

@@ -155,7 +155,8 @@ def test_case_page_workflow(clients):
     assert r.status_code == 200 and "Broker ring" in r.text
     r = a.post("/cases/1/comments", data={"csrf": a.csrf, "body": "Calls with the broker"})
     assert "Calls with the broker" in r.text
-    r = a.post("/cases/1/attachments", data={"csrf": a.csrf}, files={"file": ("kyc.pdf", b"%PDF-1.4", "application/pdf")})
+    r = a.post("/cases/1/attachments", data={"csrf": a.csrf},
+               files={"file": ("kyc.pdf", b"%PDF-1.4", "application/pdf")})
     assert "kyc.pdf" in r.text
     r = a.post("/cases/1/decision", data={"csrf": a.csrf, "outcome": "confirmed", "reason": "swap", "file_report": "1"})
     assert "pending approval" in r.text and 'id="approve"' not in r.text  # the preparer sees no approve button

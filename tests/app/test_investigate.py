@@ -18,7 +18,8 @@ def test_expand_hop_by_hop_known_answer(app_store):
     root = st.one("SELECT src_account AS a FROM cf_txn WHERE src_account IS NOT NULL AND dst_account IS NOT NULL "
                   "AND src_account <> dst_account GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")["a"]
     direct = {r["o"] for r in st.rows("SELECT CASE WHEN src_account = ? THEN dst_account ELSE src_account END AS o "
-                                      "FROM cf_txn WHERE (src_account = ? OR dst_account = ?) AND src_account IS NOT NULL "
+                                      "FROM cf_txn WHERE (src_account = ? OR dst_account = ?) "
+                                      "AND src_account IS NOT NULL "
                                       "AND dst_account IS NOT NULL AND src_account <> dst_account", [root] * 3)}
     g0 = gr.expand(st, [root], 0)
     g1 = gr.expand(st, [root], 1)
@@ -100,7 +101,8 @@ def test_graph_picture_saved_to_case(clients):
 
 class _Hit:
     def __init__(self, entry_id: str) -> None:
-        self.list_id, self.entry_id, self.entry_name, self.score, self.verdict = "ofac-sdn", entry_id, "LISTED ONE", 0.93, "match"
+        self.list_id, self.entry_id, self.entry_name = "ofac-sdn", entry_id, "LISTED ONE"
+        self.score, self.verdict = 0.93, "match"
 
 
 class _Matcher:

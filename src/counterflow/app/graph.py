@@ -128,12 +128,14 @@ GROUP BY 1, 2, 3, 4 ORDER BY usd DESC NULLS LAST LIMIT {int(limit)}""", params)
         goods = store.rows("""
 SELECT s.origin_country AS from_country, op.state AS from_state, s.dest_country AS to_country, dp.state AS to_state,
        count(*) AS n, sum(s.declared_value) AS usd
-FROM shipments s LEFT JOIN places op ON op.place_id = s.origin_port_id LEFT JOIN places dp ON dp.place_id = s.dest_port_id
+FROM shipments s LEFT JOIN places op ON op.place_id = s.origin_port_id
+LEFT JOIN places dp ON dp.place_id = s.dest_port_id
 WHERE s.shipment_id IN (SELECT unnest(?)) GROUP BY 1, 2, 3, 4 ORDER BY usd DESC""", [list(shipment_ids)])
     return {"money": money, "goods": goods}
 
 
-def timeline(store: Store, scope: dict[str, Any], alerts: list[Any], notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def timeline(store: Store, scope: dict[str, Any], alerts: list[Any],
+             notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every dated event of a case, oldest first: its transactions, shipments, alerts and the team's work."""
     events: list[dict[str, Any]] = []
     for t in store.txns(scope["txn_ids"]):
