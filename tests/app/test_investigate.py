@@ -152,3 +152,24 @@ def test_rules_and_backtest(app_store):
     assert new["alerts"] <= cur["alerts"] and new["recall"] <= cur["recall"]
     lo, hi = app_store.date_range()
     assert cur["alerts_per_day"] == pytest.approx(cur["alerts"] / ((hi - lo).total_seconds() / 86_400))
+
+
+def test_screening_with_the_project_matcher(app, app_store):
+    """The real matcher over a one-entry list naming a subject of the alerts: one hit, a match."""
+    from counterflow.app.models import Alert
+    from counterflow.screen.index import ScreeningIndex
+    from counterflow.screen.match import Screener
+    from counterflow.screen.model import Entry, Name, SanctionsList
+    from tests.app.conftest import HOSTILE
+
+    with app.state.ctx.db.read() as s:
+        subjects = [a.subject_party for a in s.query(Alert).order_by(Alert.id) if a.subject_party is not None]
+    party = next(p for p in app_store.parties(subjects) if p["name"] != HOSTILE and p["kind"] == "person")
+    listed = SanctionsList("test-list", "OFAC", "test", None, "test",
+                           entries={"1": Entry("test-list", "1", (Name(party["name"]),), entry_type="individual")})
+    with app.state.ctx.db.write() as s:
+        added = sc.run_screening(s, app_store, subjects[:20], "analyst", match=Screener(ScreeningIndex([listed])))
+    with app.state.ctx.db.read() as s:
+        hits = sc.hits(s)
+    assert added >= 1 and party["party_id"] in {h["party_id"] for h in hits}
+    assert all(h["entry_id"] == "1" for h in hits)
