@@ -53,15 +53,17 @@ def test_filters(app):
     with ctx.db.write() as s:
         q.claim(s, some.id, "analyst")
     with ctx.db.read() as s:
-        by_det, _ = q.list_queue(s, ctx.source_id, q.Filters(status="all", detector=det), "x")
-        by_state, _ = q.list_queue(s, ctx.source_id, q.Filters(status="all", state=state), "x")
+        by_det, n_det = q.list_queue(s, ctx.source_id, q.Filters(status="all", detector=det), "x")
+        by_state, n_state = q.list_queue(s, ctx.source_id, q.Filters(status="all", state=state), "x")
         mine, _ = q.list_queue(s, ctx.source_id, q.Filters(status="all", assignee="me"), "analyst")
-        nobody, _ = q.list_queue(s, ctx.source_id, q.Filters(status="all", assignee="none"), "analyst")
+        _, n_nobody = q.list_queue(s, ctx.source_id, q.Filters(status="all", assignee="none"), "analyst")
         in_review, _ = q.list_queue(s, ctx.source_id, q.Filters(status="in_review"), "x")
-    assert {a.id for a in by_det} == {a.id for a in every if f",{det}," in a.detectors}
-    assert {a.id for a in by_state} == {a.id for a in every if a.state == state}
+    want_det = {a.id for a in every if f",{det}," in a.detectors}
+    want_state = {a.id for a in every if a.state == state}
+    assert n_det == len(want_det) and {a.id for a in by_det} <= want_det  # a page of at most 50
+    assert n_state == len(want_state) and {a.id for a in by_state} <= want_state
     assert [a.id for a in mine] == [a.id for a in in_review] == [some.id]
-    assert len(nobody) == len(every) - 1
+    assert n_nobody == len(every) - 1
     with pytest.raises(AppError, match="min_usd"):
         q.Filters.parse({"min_usd": "lots"})
     with pytest.raises(AppError, match="status"):
