@@ -4,6 +4,9 @@ case database per test, and signed-in clients for each role."""
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,8 +62,10 @@ def app_store(tiny_path: Path, app_alerts: Path) -> Store:
 
     store = Store(counterflow.open_dataset(tiny_path))
     top = pq.read_table(app_alerts).column("subject_account")[0].as_py()
-    store.ds.con.execute("UPDATE cf_parties SET name = ? WHERE party_id = (SELECT party_id FROM cf_accounts "
-                         "WHERE account_id = ?)", [HOSTILE, top])
+    store.ds.con.execute("UPDATE cf_parties SET name = ?, "
+                         "family_name = CASE WHEN family_name IS NULL THEN NULL ELSE ? END "
+                         "WHERE party_id = (SELECT party_id FROM cf_accounts "
+                         "WHERE account_id = ?)", [HOSTILE, HOSTILE, top])
     return store
 
 
@@ -128,3 +133,24 @@ def clients(app) -> Callable[[str], TestClient]:
             cache[name] = login(app, name)
         return cache[name]
     return get
+
+
+@pytest.fixture()
+def live(app):
+    """The app served by uvicorn on a free loopback port, for the length of a test."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started, "the app did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(5)
+    sock.close()

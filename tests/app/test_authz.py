@@ -102,7 +102,8 @@ def test_signed_out_requests_go_to_login(app):
 def test_rules_of_the_workflow(seeded, clients):
     """A viewer cannot decide, the preparer cannot approve his own decision, an auditor changes nothing."""
     v, a, aud, ap = clients("viewer"), clients("analyst"), clients("auditor"), clients("approver")
-    assert v.post("/cases/1/decision", data={"csrf": v.csrf, "outcome": "false_positive", "reason": "x"}).status_code == 403
+    r = v.post("/cases/1/decision", data={"csrf": v.csrf, "outcome": "false_positive", "reason": "x"})
+    assert r.status_code == 403
     assert aud.post("/cases/1/comments", data={"csrf": aud.csrf, "body": "x"}).status_code == 403
     assert aud.post("/decisions/1/review", data={"csrf": aud.csrf, "verdict": "approve"}).status_code == 403
     assert aud.get("/audit").status_code == 200 and v.get("/audit").status_code == 403

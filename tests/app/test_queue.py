@@ -48,6 +48,22 @@ def test_filters(app):
         big, _ = q.list_queue(s, ctx.source_id, q.Filters(status="open", min_usd=50_000), "x")
     assert n == sum(1 for a in every if f",{code}," in a.typologies) and n >= 1
     assert {a.id for a in big} == {a.id for a in every if a.amount_usd >= 50_000}
+    det = some.detectors.strip(",").split(",")[0]
+    state = next(a.state for a in every if a.state)
+    with ctx.db.write() as s:
+        q.claim(s, some.id, "analyst")
+    with ctx.db.read() as s:
+        by_det, n_det = q.list_queue(s, ctx.source_id, q.Filters(status="all", detector=det), "x")
+        by_state, n_state = q.list_queue(s, ctx.source_id, q.Filters(status="all", state=state), "x")
+        mine, _ = q.list_queue(s, ctx.source_id, q.Filters(status="all", assignee="me"), "analyst")
+        _, n_nobody = q.list_queue(s, ctx.source_id, q.Filters(status="all", assignee="none"), "analyst")
+        in_review, _ = q.list_queue(s, ctx.source_id, q.Filters(status="in_review"), "x")
+    want_det = {a.id for a in every if f",{det}," in a.detectors}
+    want_state = {a.id for a in every if a.state == state}
+    assert n_det == len(want_det) and {a.id for a in by_det} <= want_det  # a page of at most 50
+    assert n_state == len(want_state) and {a.id for a in by_state} <= want_state
+    assert [a.id for a in mine] == [a.id for a in in_review] == [some.id]
+    assert n_nobody == len(every) - 1
     with pytest.raises(AppError, match="min_usd"):
         q.Filters.parse({"min_usd": "lots"})
     with pytest.raises(AppError, match="status"):

@@ -129,27 +129,44 @@ def case_scope(s: Session, store: Store, case_id: int) -> dict[str, Any]:
 
 
 def related_cases(s: Session, store: Store, case_id: int) -> list[dict[str, Any]]:
-    """Other open or closed cases sharing an account, a subject party, an identifier or a document."""
-    mine = case_scope(s, store, case_id)
-    mine_ids = {(i["kind"], i["value"]) for i in store.shared_identifiers(mine["parties"])}
-    mine_docs = {d["doc_number"] for d in store.shipment_documents(mine["shipment_ids"])}
+    """Other cases sharing an account, a subject party, an identifier or a document with this one.
+
+    One pass over the alerts in cases (the case database) and three dataset queries for all cases
+    together, so the case page costs the same with ten cases or a thousand."""
+    by_case: dict[int, dict[str, set]] = defaultdict(lambda: {"accounts": set(), "touch": set(), "ships": set()})
+    for a in s.scalars(select(Alert).where(Alert.case_id.is_not(None))):
+        lists = alert_lists(a)
+        c = by_case[a.case_id]
+        c["accounts"] |= set(lists["accounts"])
+        c["touch"] |= set(lists["accounts"]) | set(lists["counterparties"])
+        c["ships"] |= set(lists["shipment_ids"])
+    if case_id not in by_case:
+        return []
+    live = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(list(by_case)), Case.status != "merged"))}
+    every_account = sorted(set().union(*(c["accounts"] for c in by_case.values())))
+    holders = store.holders(every_account)
+    parties = {cid: {holders[x]["party_id"] for x in c["accounts"] if x in holders} - {None}
+               for cid, c in by_case.items()}
+    idents: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for i in store.shared_identifiers(sorted(set().union(*parties.values()))):
+        idents[i["party_id"]].add((i["kind"], i["value"]))
+    docs: dict[int, set[str]] = defaultdict(set)
+    for d in store.shipment_documents(sorted(set().union(*(c["ships"] for c in by_case.values())))):
+        docs[d["shipment_id"]].add(d["doc_number"])
+    mine = by_case[case_id]
+    my_ids = set().union(*(idents[p] for p in parties[case_id])) if parties[case_id] else set()
+    my_docs = set().union(*(docs[x] for x in mine["ships"])) if mine["ships"] else set()
     out = []
-    others = s.scalars(select(Case).where(Case.id != case_id, Case.status != "merged")).all()
-    for other in others:
-        theirs = case_scope(s, store, other.id)
-        found: dict[str, list[str]] = defaultdict(list)
-        for acc in sorted((set(mine["accounts"]) | set(mine["counterparties"])) & set(theirs["accounts"])):
-            found["account"].append(str(acc))
-        for p in sorted(set(mine["parties"]) & set(theirs["parties"])):
-            found["party"].append(str(p))
-        their_ids = {(i["kind"], i["value"]) for i in store.shared_identifiers(theirs["parties"])}
-        for kind, value in sorted(mine_ids & their_ids):
-            found["identifier"].append(f"{kind}: {value}")
-        for d in sorted(mine_docs & {d["doc_number"] for d in store.shipment_documents(theirs["shipment_ids"])}):
-            found["document"].append(d)
-        for kind, values in found.items():
-            for v in values:
-                out.append({"case_id": other.id, "title": other.title, "kind": kind, "value": v})
+    for other, theirs in sorted(by_case.items()):
+        if other == case_id or other not in live:
+            continue
+        their_ids = set().union(*(idents[p] for p in parties[other])) if parties[other] else set()
+        their_docs = set().union(*(docs[x] for x in theirs["ships"])) if theirs["ships"] else set()
+        found = [("account", str(x)) for x in sorted(mine["touch"] & theirs["accounts"])]
+        found += [("party", str(x)) for x in sorted(parties[case_id] & parties[other])]
+        found += [("identifier", f"{k}: {v}") for k, v in sorted(my_ids & their_ids)]
+        found += [("document", d) for d in sorted(my_docs & their_docs)]
+        out += [{"case_id": other, "title": live[other].title, "kind": k, "value": v} for k, v in found]
     return out
 
 
@@ -265,7 +282,8 @@ def review(s: Session, decision_id: int, approve: bool, reason: str, user: str) 
     if not approve and not reason.strip():
         raise AppError("give a reason to send the decision back")
     c = get_case(s, d.case_id)
-    d.status, d.reviewed_by, d.reviewed_at, d.review_reason = ("approved" if approve else "rejected"), user, now(), reason
+    d.status = "approved" if approve else "rejected"
+    d.reviewed_by, d.reviewed_at, d.review_reason = user, now(), reason
     record(s, user, "decision.approve" if approve else "decision.reject", "case", c.id,
            before={"decision": d.id, "status": "pending"}, after={"decision": d.id, "status": d.status}, reason=reason)
     if approve:
@@ -283,7 +301,8 @@ def labels_rows(s: Session) -> list[dict[str, Any]]:
     """Transaction labels from closed alerts: confirmed ones illicit, false positives not; inconclusive
     ones say nothing and are left out. A transaction in both kinds counts as illicit."""
     best: dict[int, dict[str, Any]] = {}
-    for a in s.scalars(select(Alert).where(Alert.status == "closed", Alert.outcome.in_(("confirmed", "false_positive")))):
+    decided = select(Alert).where(Alert.status == "closed", Alert.outcome.in_(("confirmed", "false_positive")))
+    for a in s.scalars(decided):
         bad = a.outcome == "confirmed"
         code = next((c for c in a.typologies.split(",") if c), None) if bad else None
         for t in json.loads(a.txn_ids):

@@ -6,7 +6,7 @@ was paid by them within the time and amount filters, as edges aggregated per (pa
 pair. Mirror-swap paths come from the mirror-swap detector's evidence (its legs share a
 ``pair_id``): money in to one account, the equivalent out of a linked one, drawn as in-leg,
 link, out-leg with the currencies on them. Flows group money by the places of the two holders
-(country and state; for cash, the branch's state) and goods by the shipments' ports.
+(country and state; for cash, the branch's) and goods by the shipments' ports.
 """
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ GROUP BY 1, 2 ORDER BY usd DESC NULLS LAST LIMIT {MAX_EDGES}""", [sorted(frontie
                     level[x] = h
                     nxt.add(x)
         frontier = nxt
+    # Cash has no account on one side: drawn as a node per state, for the roots only.
+    cash = store.rows(f"""
+SELECT CASE WHEN src_account IS NULL THEN dst_account ELSE src_account END AS acc,
+       src_account IS NULL AS deposit, coalesce(loc_state, '?') AS state, count(*) AS n, sum(amount_usd) AS usd,
+       min(ts) AS first_ts, max(ts) AS last_ts, string_agg(DISTINCT currency_paid, ',') AS currencies
+FROM cf_txn WHERE channel = 'CASH' AND (src_account IS NULL OR dst_account IS NULL OR src_account = dst_account)
+  AND coalesce(dst_account, src_account) IN (SELECT unnest(?)){extra}
+GROUP BY 1, 2, 3""", [sorted(roots), *params])
     holders = store.holders(sorted(seen))
     nodes = []
     for acc in sorted(seen):
@@ -70,6 +78,13 @@ GROUP BY 1, 2 ORDER BY usd DESC NULLS LAST LIMIT {MAX_EDGES}""", [sorted(frontie
     out_edges = [{"id": f"e{a}_{b}", "source": f"a{a}", "target": f"a{b}", "n": r["n"], "usd": r["usd"] or 0.0,
                   "currencies": r["currencies"], "first_ts": str(r["first_ts"]), "last_ts": str(r["last_ts"])}
                  for (a, b), r in edges.items()]
+    for st in sorted({r["state"] for r in cash}):
+        nodes.append({"id": f"cash-{st}", "account": None, "label": f"cash in {st}", "party_id": None, "country": None,
+                      "currency": None, "hop": 1, "root": False, "cash": True})
+    for r in cash:
+        a, b = (f"cash-{r['state']}", f"a{r['acc']}") if r["deposit"] else (f"a{r['acc']}", f"cash-{r['state']}")
+        out_edges.append({"id": f"e{a}_{b}", "source": a, "target": b, "n": r["n"], "usd": r["usd"] or 0.0,
+                          "currencies": r["currencies"], "first_ts": str(r["first_ts"]), "last_ts": str(r["last_ts"])})
     return {"nodes": nodes, "edges": out_edges, "truncated": len(edges) >= MAX_EDGES}
 
 
@@ -101,9 +116,9 @@ def flows(store: Store, txn_ids: list[int] | None = None, *, lo: dt.datetime | N
         extra, params = _time_where(lo, hi, min_usd)
         where = "TRUE" + extra
     money = store.rows(f"""
-SELECT coalesce(src_pcountry, 'cash') AS from_country,
+SELECT CASE WHEN src_account IS NULL THEN coalesce(loc_country, dst_pcountry) ELSE src_pcountry END AS from_country,
        CASE WHEN src_account IS NULL THEN loc_state ELSE src_state END AS from_state,
-       coalesce(dst_pcountry, 'cash') AS to_country,
+       CASE WHEN dst_account IS NULL THEN coalesce(loc_country, src_pcountry) ELSE dst_pcountry END AS to_country,
        CASE WHEN dst_account IS NULL THEN loc_state ELSE dst_state END AS to_state,
        count(*) AS n, sum(amount_usd) AS usd
 FROM cf_txn WHERE {where}
@@ -113,12 +128,14 @@ GROUP BY 1, 2, 3, 4 ORDER BY usd DESC NULLS LAST LIMIT {int(limit)}""", params)
         goods = store.rows("""
 SELECT s.origin_country AS from_country, op.state AS from_state, s.dest_country AS to_country, dp.state AS to_state,
        count(*) AS n, sum(s.declared_value) AS usd
-FROM shipments s LEFT JOIN places op ON op.place_id = s.origin_port_id LEFT JOIN places dp ON dp.place_id = s.dest_port_id
+FROM shipments s LEFT JOIN places op ON op.place_id = s.origin_port_id
+LEFT JOIN places dp ON dp.place_id = s.dest_port_id
 WHERE s.shipment_id IN (SELECT unnest(?)) GROUP BY 1, 2, 3, 4 ORDER BY usd DESC""", [list(shipment_ids)])
     return {"money": money, "goods": goods}
 
 
-def timeline(store: Store, scope: dict[str, Any], alerts: list[Any], notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def timeline(store: Store, scope: dict[str, Any], alerts: list[Any],
+             notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every dated event of a case, oldest first: its transactions, shipments, alerts and the team's work."""
     events: list[dict[str, Any]] = []
     for t in store.txns(scope["txn_ids"]):

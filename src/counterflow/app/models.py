@@ -148,7 +148,7 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only on download
     uploaded_by: Mapped[str] = mapped_column(ForeignKey("users.name"))
     ts: Mapped[dt.datetime] = mapped_column(DateTime)
 

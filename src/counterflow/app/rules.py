@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
@@ -120,7 +121,9 @@ def alert_features(store: Store, txn_ids: list[int], top: int = 8) -> list[dict[
     m = np.vstack(rows)
     contrib = scorer.booster_.predict(m, pred_contrib=True)[:, :-1]
     mean = contrib.mean(axis=0)
-    values = m.mean(axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing feature has no mean
+        values = np.nanmean(m, axis=0)
     order = np.argsort(-np.abs(mean))[:top]
-    return [{"feature": scorer.feature_names_[i], "contribution": float(mean[i]), "mean_value": float(values[i])}
-            for i in order]
+    return [{"feature": scorer.feature_names_[i], "contribution": float(mean[i]),
+             "mean_value": None if np.isnan(values[i]) else float(values[i])} for i in order]

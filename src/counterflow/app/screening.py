@@ -61,7 +61,8 @@ def run_screening(s: Session, store: Store, party_ids: list[int], user: str, mat
         for h in scr.screen(party):
             if whitelisted(s, pid, h.list_id, h.entry_id):
                 continue
-            exists = s.scalar(select(ScreeningHit).where(ScreeningHit.party_id == pid, ScreeningHit.list_id == h.list_id,
+            exists = s.scalar(select(ScreeningHit).where(ScreeningHit.party_id == pid,
+                                                         ScreeningHit.list_id == h.list_id,
                                                          ScreeningHit.entry_id == h.entry_id))
             if exists is not None:
                 continue

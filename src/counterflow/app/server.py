@@ -48,7 +48,7 @@ class Ctx:
 
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["usd"] = lambda v: "" if v is None else f"{v:,.0f}"
     env.filters["when"] = lambda v: "" if v is None else (v.strftime("%Y-%m-%d %H:%M") if isinstance(v, dt.datetime)
                                                         else str(v))
@@ -77,16 +77,7 @@ def create_app(config: AppConfig, *, store: Store | None = None) -> FastAPI:
     for module in (admin, work, investigate, reports):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Response:
-        resp = await call_next(request)
-        resp.headers["Content-Security-Policy"] = CSP
-        resp.headers["X-Content-Type-Options"] = "nosniff"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "same-origin"
-        if not request.url.path.startswith("/static"):
-            resp.headers["Cache-Control"] = "no-store"
-        return resp
+    app.add_middleware(_Headers)
 
     @app.exception_handler(NeedLogin)
     async def need_login(request: Request, _exc: NeedLogin) -> Response:
@@ -103,6 +94,30 @@ def create_app(config: AppConfig, *, store: Store | None = None) -> FastAPI:
         return _error(ctx, request, exc.status_code, str(exc.detail))
 
     return app
+
+
+class _Headers:
+    """Security headers on every response (a plain ASGI middleware: cheaper than Starlette's base class)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = scope["path"].startswith("/static")
+
+        async def add(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                h = list(message.get("headers", []))
+                h += [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                      (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")]
+                if not static:
+                    h.append((b"cache-control", b"no-store"))
+                message["headers"] = h
+            await send(message)
+        await self.app(scope, receive, add)
 
 
 def _error(ctx: Ctx, request: Request, status: int, message: str) -> Response:

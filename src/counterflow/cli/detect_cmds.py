@@ -71,6 +71,22 @@ def _model_file(path: Path) -> str | None:
     return first_line(r'\{"format": "counterflow-model"', "a Counterflow model file")(path)
 
 
+def _labels(path: Path | None):  # type: ignore[no-untyped-def]
+    if path is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        t = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"not a Parquet labels table ({exc})", file=str(path)) from exc
+    for col in ("txn_id", "is_illicit"):
+        if col not in t.column_names:
+            raise InputError(f"labels need columns txn_id and is_illicit; {col} is missing", file=str(path), field=col)
+    return t.select(["txn_id", "is_illicit"]).cast(pa.schema([("txn_id", pa.int64()), ("is_illicit", pa.bool_())]))
+
+
 def train(
     data: Path = typer.Argument(..., help="Dataset directory or AMLworld-style CSV."),
     until: str = typer.Option(..., "--until", help="Train on transactions before this date."),
@@ -89,6 +105,9 @@ def train(
     lists: list[str] | None = _LIST_OPT,
     memory_limit: str | None = _MEMORY_OPT,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing model file."),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Labels (Parquet: txn_id, is_illicit) that replace the dataset's ground truth where "
+                               "they name a transaction, e.g. the web app's dispositions export."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Train the learned score (LightGBM on windowed features) with a temporal split."""
@@ -106,13 +125,14 @@ def train(
                          field="--threshold")
     until_ts, validate_ts = _date(until, "--until"), _date(validate_until, "--validate-until")
     t0 = time.perf_counter()
-    with claim(model, kind="file", overwrite=overwrite, inputs=[data, *_paths(lists)], replaceable=_model_file,
-               what="model file"):
+    with claim(model, kind="file", overwrite=overwrite, inputs=[data, *_paths(lists), *([labels] if labels else [])],
+               replaceable=_model_file, what="model file"):
         with open_data(data, memory_limit=_memory(memory_limit)) as ds:
             listed = listed_party_ids(ds, lists) if lists else None
             scorer = run(ds, until_ts, validate_until=validate_ts,
                          scorer=LightGBMScorer(alert_budget=budget), builder=FeatureBuilder(listed=listed),
-                         budget_alerts=budget_alerts, engine=engine, best_f1=threshold == "best-f1")
+                         budget_alerts=budget_alerts, engine=engine, best_f1=threshold == "best-f1",
+                         labels=_labels(labels))
         with atomic_file(model) as tmp:
             scorer.save(tmp)
     doc = {"model": str(model), "features": len(scorer.feature_names_), "threshold": scorer.threshold_,

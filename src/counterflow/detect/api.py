@@ -51,16 +51,24 @@ def open_data(path: str | Path, *, memory_limit: str | None = None) -> Iterator[
             yield ds
 
 
-def labels_for(ds: Dataset, txn_ids: pa.Array, engine: Engine | None = None) -> np.ndarray:
-    """Ground truth (is_illicit) for the given transactions, in their order."""
+def labels_for(ds: Dataset, txn_ids: pa.Array, engine: Engine | None = None,
+               override: pa.Table | None = None) -> np.ndarray:
+    """Ground truth (is_illicit) for the given transactions, in their order; ``override`` (txn_id,
+    is_illicit: an analyst's dispositions, e.g. the web app's labels export) takes precedence."""
     eng = engine or open_engine("duckdb", ds)
     eng.register("_cf_ids", pa.table({"txn_id": txn_ids, "k": pa.array(np.arange(len(txn_ids)))}))
+    if override is not None:
+        eng.register("_cf_override", override.select(["txn_id", "is_illicit"]))
+    join = "LEFT JOIN _cf_override o ON o.txn_id = i.txn_id" if override is not None else ""
+    first = "o.is_illicit, " if override is not None else ""
     try:
-        t = eng.arrow(Pipeline("labels").add("labels", """
-SELECT i.k, coalesce(l.is_illicit, false) AS y FROM _cf_ids i
-LEFT JOIN transaction_labels l ON l.txn_id = i.txn_id ORDER BY i.k"""))
+        t = eng.arrow(Pipeline("labels").add("labels", f"""
+SELECT i.k, coalesce({first}l.is_illicit, false) AS y FROM _cf_ids i
+LEFT JOIN transaction_labels l ON l.txn_id = i.txn_id {join} ORDER BY i.k"""))
     finally:
         eng.drop("_cf_ids")
+        if override is not None:
+            eng.drop("_cf_override")
     return t.column("y").to_numpy(zero_copy_only=False).astype(bool)
 
 
@@ -92,22 +100,26 @@ def resolve_list(spec: str) -> str:
 
 def train(ds: Dataset, until: dt.datetime, *, validate_until: dt.datetime | None = None,
           scorer: LightGBMScorer | None = None, builder: FeatureBuilder | None = None,
-          engine: str = "duckdb", budget_alerts: int | None = None, best_f1: bool = False) -> LightGBMScorer:
+          engine: str = "duckdb", budget_alerts: int | None = None, best_f1: bool = False,
+          labels: pa.Table | None = None) -> LightGBMScorer:
     """Fit the learned score on rows before ``until``; threshold on [until, validate_until).
 
     The threshold flags the scorer's ``alert_budget`` share of those rows, or, with
     ``budget_alerts``, the rows of at most that many alerts (flagged rows grouped by account, as
     ``detect`` groups them) over the threshold period, or, with ``best_f1``, the threshold with the
     highest F1 there (the rule benchmark comparisons use). ``engine`` names the engine that
-    computes the features (:mod:`counterflow.engine.registry`)."""
+    computes the features (:mod:`counterflow.engine.registry`). ``labels`` (txn_id, is_illicit)
+    replaces the dataset's ground truth for the transactions it names (:func:`labels_for`)."""
     if best_f1 and budget_alerts is not None:
         raise ValueError("choose one threshold rule: budget_alerts or best_f1")
     builder = (builder or FeatureBuilder()).fit()
     scorer = scorer or LightGBMScorer()
     eng = open_engine(engine, ds)
 
-    def labels(ids: pa.Array) -> np.ndarray:
-        return labels_for(ds, ids, eng)
+    labels_override = labels  # the name is taken by the callback spill_features wants
+
+    def labels(ids: pa.Array) -> np.ndarray:  # noqa: F811
+        return labels_for(ds, ids, eng, override=labels_override)
 
     # Features go to disk chunk by chunk and LightGBM reads them back in batches, so memory is
     # bounded by a chunk and LightGBM's binned copy, not by the rows trained on (detect.spill).

@@ -119,7 +119,7 @@ def build(data: dict[str, Any], filer: Filer, submission: Any) -> bytes:
                 _person(side, prefix, subject)
             _sub(side, f"{prefix}_country", country or "US")
     ind = _sub(root, "report_indicators")
-    for code in data["typologies"] or ["UNSPECIFIED"]:
+    for code in data["typologies"] or ["MODEL"]:  # no red-flag code: flagged by the learned score
         _sub(ind, "indicator", f"CF-{code}")
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)

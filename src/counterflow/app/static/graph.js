@@ -7,6 +7,7 @@
     container: document.getElementById("cy"),
     style: [
       {selector: "node", style: {"label": "data(label)", "font-size": 9, "background-color": "#6b7a8f", "width": 18, "height": 18, "text-wrap": "ellipsis", "text-max-width": 120}},
+      {selector: "node[?cash]", style: {"background-color": "#15803d", "shape": "round-rectangle"}},
       {selector: "node[?root]", style: {"background-color": "#c2410c", "width": 26, "height": 26}},
       {selector: "edge", style: {"width": "data(w)", "line-color": "#9aa", "target-arrow-color": "#9aa", "target-arrow-shape": "triangle", "curve-style": "bezier", "label": "data(label)", "font-size": 7}},
       {selector: "edge.mirror", style: {"line-color": "#b91c1c", "target-arrow-color": "#b91c1c", "width": 4}},
@@ -56,7 +57,7 @@
       lines.forEach(function (t) { var d = document.createElement("div"); d.textContent = t; list.appendChild(d); });
     }
     cy.layout({name: "cose", animate: false, nodeRepulsion: 8000}).run();
-    document.getElementById("graph-info").textContent = cy.nodes().length + " accounts, " + cy.edges().length + " links" + (data.truncated ? " (truncated)" : "");
+    document.getElementById("graph-info").textContent = cy.nodes().length + " nodes, " + cy.edges().length + " links" + (data.truncated ? " (truncated)" : "");
   }
   function load(accounts, reset) {
     if (reset) cy.elements().remove();
@@ -65,7 +66,7 @@
       .catch(function (e) { document.getElementById("graph-info").textContent = e.message; });
   }
   form.addEventListener("submit", function (e) { e.preventDefault(); load(form.elements.accounts.value, true); });
-  cy.on("tap", "node", function (e) { var old = form.elements.hops.value; form.elements.hops.value = 1; load(String(e.target.data("account")), false); form.elements.hops.value = old; });
+  cy.on("tap", "node", function (e) { if (e.target.data("cash")) return; var old = form.elements.hops.value; form.elements.hops.value = 1; load(String(e.target.data("account")), false); form.elements.hops.value = old; });
   cy.on("dbltap", "node", function (e) { var p = e.target.data("party_id"); if (p !== null && p !== undefined) window.location = "/entities/" + p; });
   var save = document.getElementById("graph-save");
   if (save) save.addEventListener("click", function () {

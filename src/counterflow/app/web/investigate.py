@@ -142,7 +142,8 @@ def timeline_page(request: Request, case_id: int) -> Response:
         scope = cs.case_scope(s, ctx.store, case_id)
         notes = [{"ts": m.ts, "kind": "comment", "text": f"{m.author}: {m.body[:200]}", "usd": None, "ref": m.id}
                  for m in s.scalars(select(Comment).where(Comment.case_id == case_id))]
-        notes += [{"ts": d.prepared_at, "kind": "decision", "text": f"{d.prepared_by} proposed {d.outcome} ({d.status})",
+        notes += [{"ts": d.prepared_at, "kind": "decision",
+                   "text": f"{d.prepared_by} proposed {d.outcome} ({d.status})",
                    "usd": None, "ref": d.id} for d in s.scalars(select(Decision).where(Decision.case_id == case_id))]
         notes += [{"ts": dt.datetime.fromisoformat(e.ts), "kind": "audit", "text": f"{e.actor} {e.action}", "usd": None,
                    "ref": e.seq} for e in s.scalars(select(AuditEntry).where(AuditEntry.object_type == "case",

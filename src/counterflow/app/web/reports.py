@@ -58,7 +58,8 @@ def report_download(request: Request, case_id: int, kind: str) -> Response:
     with ctx.db.write() as s:
         record(s, me(request).name, f"report.{kind}", "case", case_id, after={"bytes": len(xml)})
     name = f"{'SARX' if kind == 'sar' else 'goAML-STR'}-case-{case_id}.xml"
-    return Response(xml, media_type="application/xml", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(xml, media_type="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @route(router, "GET", "/cases/{case_id}/casefile", READ)

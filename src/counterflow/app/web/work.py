@@ -221,9 +221,10 @@ def attachment(request: Request, attachment_id: int) -> Response:
         att = s.get(Attachment, attachment_id)
         if att is None:
             raise NotFound(f"no attachment {attachment_id}")
+        data = att.data
     # Served as a download, never rendered in the app's origin (an uploaded HTML file is hostile too).
     safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in att.filename)
-    return Response(att.data, media_type="application/octet-stream",
+    return Response(data, media_type="application/octet-stream",
                     headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
 

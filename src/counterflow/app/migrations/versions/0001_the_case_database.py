@@ -1,7 +1,7 @@
 """The case database: users, sessions, alerts, cases, decisions, screening, the audit log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 from __future__ import annotations
