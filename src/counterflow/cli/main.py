@@ -7,7 +7,7 @@ import sys
 import typer
 
 from counterflow import __version__
-from counterflow.cli import dataset_cmds, detect_cmds, exchange_cmds, screen_cmds, twin_cmds
+from counterflow.cli import dataset_cmds, detect_cmds, exchange_cmds, lab_cmds, screen_cmds, twin_cmds
 from counterflow.errors import CounterflowError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ exchange_cmds.register(app)
 screen_cmds.register(app)
 twin_cmds.register(app)
 detect_cmds.register(app)
+lab_cmds.register(app)
 
 
 def _version(value: bool) -> None:

@@ -8,9 +8,9 @@ is referred or found by a scanner, what scheduling does to price and supply, and
 elasticities of the street market. The defaults are the values in ``params``, so
 ``run_twin(tr, end, seed)`` without assumptions is the calibrated twin, unchanged.
 
-A *driver* is an observed quantity fed in as an input rather than predicted: ``potency_from``
-sets the pill potency from a given day so that the share of pills with a lethal dose is a given
-figure (the DEA's laboratory testing publishes that share each year).
+A *driver* is an observed change fed in as an input rather than predicted: from ``potency_from``
+on, pill potency is multiplied by ``potency_factor`` (the lab derives the factor from the DEA's
+laboratory testing, which publishes the share of pills with a lethal dose each year).
 """
 
 from __future__ import annotations
@@ -33,22 +33,23 @@ class Assumptions:
     scheduled_leak: float = P.SCHEDULED_LEAK
     price_elasticity: float = P.PRICE_ELASTICITY
     demand_elasticity: float = P.DEMAND_ELASTICITY
-    # Driver: from this day on, pills carry the potency at which this share of them has >= 2 mg.
+    # From this day on, a dose of at least 2 mg kills ``hazard_shock`` times as often (the
+    # pandemic: more use alone, treatment disrupted; CDC's December 2020 health advisory).
+    hazard_shock_from: dt.date | None = None
+    hazard_shock: float = 1.0
+    # Driver: from this day on, pill potency is multiplied by this factor.
     potency_from: dt.date | None = None
-    potency_lethal_share: float | None = None
+    potency_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        if (self.potency_from is None) != (self.potency_lethal_share is None):
-            raise ValueError("potency_from and potency_lethal_share go together")
-        if self.potency_lethal_share is not None and not 0 < self.potency_lethal_share < 1:
-            raise ValueError("potency_lethal_share must be strictly between 0 and 1")
+        if not self.potency_factor > 0 or not self.hazard_shock > 0:
+            raise ValueError("potency_factor and hazard_shock must be positive")
 
     def pill_mg_at(self, year: float, pills_per_kg: float, driven: bool = False) -> float:
         """Mean mg of fentanyl in a pill in decimal ``year`` (``driven``: the driver applies)."""
-        if driven and self.potency_lethal_share is not None:
-            return mg_for_lethal_share(self.potency_lethal_share)
         base = self.pill_mg if self.pill_mg is not None else 1e6 / pills_per_kg
-        return base * math.exp(self.potency_trend * (year - 2019.0))
+        mg = base * math.exp(self.potency_trend * (year - 2019.0))
+        return mg * self.potency_factor if driven else mg
 
 
 def lethal_share_of(mean_mg: float, sigma: float = P.POTENCY_SIGMA) -> float:

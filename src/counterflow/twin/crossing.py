@@ -214,7 +214,8 @@ def market_step(m: TraffickingModel, t: int, demand: np.ndarray) -> None:
     a = m.assume
     pill_mg = a.pill_mg_at(m.year0 + t / 365.25, m.tr.pills_per_kg, t >= m.potency_day)
     s["pill_mg"][t] = pill_mg
-    s["deaths"][t] = market.deaths(pills.sum(axis=1), powder.sum(axis=1), m.tr.pills_per_kg, a.lethal_hazard, pill_mg)
+    hazard = a.lethal_hazard * (a.hazard_shock if t >= m.shock_day else 1.0)
+    s["deaths"][t] = market.deaths(pills.sum(axis=1), powder.sum(axis=1), m.tr.pills_per_kg, hazard, pill_mg)
     s["exhibits"][t] = P.EXHIBITS_PER_KG * sold.sum(axis=1)
     ratio = np.divide(offer.sum(axis=1), demand, out=np.ones_like(demand), where=demand > 0)
     goal = np.clip(np.maximum(ratio, 1e-3) ** (-a.price_elasticity), 0.25, 4.0)

@@ -142,6 +142,7 @@ class TraffickingModel:
         self.region_city = [np.array([P.city_id(n, "US") for n in P.REGION_CITIES[r]]) for r in P.REGIONS]
         self.india_day = (P.INDIA_ONLINE - self.start).days
         self.potency_day = (assume.potency_from - self.start).days if assume.potency_from else self.T + 1
+        self.shock_day = (assume.hazard_shock_from - self.start).days if assume.hazard_shock_from else self.T + 1
         self._dispatch_today = np.zeros(2)
         self._net_version = 0
         self._is_fent = np.arange(len(P.CHEMICALS)) == P.FENTANYL
