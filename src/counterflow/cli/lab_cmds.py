@@ -203,3 +203,183 @@ def _print_batch(doc: dict) -> None:
                 row += [_pct(d["median"]), f"{_pct(d['p05'])} to {_pct(d['p95'])}"]
             t.add_row(*row)
         console.print(t)
+
+
+@lab_app.command("event")
+def event_cmd(
+    calibration: Path | None = typer.Option(None, "--calibration", "-c",
+                                            help="Run folder of `lab calibrate` (draws from its posterior); "
+                                                 "default: the twin's own values."),
+    draws: int = typer.Option(8, "--draws", help="Posterior draws (with --calibration)."),
+    seeds: int = typer.Option(4, "--seeds", help="Seeds per draw."),
+    threshold: float = typer.Option(0.05, "--threshold", help="Price ratio above 1 + this counts as a rise."),
+    seed: int = typer.Option(42, "--seed", help="Master seed."),
+    out: Path = OUT,
+    workers: int | None = WORKERS,
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """China's May 2019 class-wide scheduling as a test of the scheduling lever."""
+    from counterflow.lab.event import event_study
+    from counterflow.lab.runner import seeds as make_seeds
+    from counterflow.lab.store import write_json
+
+    thetas = _draws(calibration, draws, seed)[0] if calibration else [{}]
+    with progress_bar(not quiet and not json_out) as bar:
+        res = event_study(thetas, make_seeds(seed, seeds, label=111), threshold=threshold,
+                          workers=_workers(workers), progress=bar)
+    write_json(out / "event_2019.json", res)
+    if json_out:
+        emit_json(res)
+        return
+    t = Table("measure", "median", "90% band", title=f"May 2019 scheduling, {res['runs']} paired runs")
+    for key, label in (("price_mexico_usd_kg", "Mexican wholesale price"), ("pill_price_usd", "street pill price")):
+        r = res[key]
+        t.add_row(f"{label}: peak ratio to no-scheduling", f"{r['peak_ratio_median']:.2f}", "")
+        t.add_row(f"{label}: months of rise (> {threshold:.0%})", f"{r['months_above_median']:g}",
+                  f"{r['months_above_p05']:g} to {r['months_above_p95']:g}")
+    for key, label in (("deaths_vs_counterfactual", "deaths, 12 months, vs no scheduling"),
+                       ("deaths_vs_pretrend", "deaths, 12 months, vs own pre-trend")):
+        r = res[key]
+        t.add_row(label, _pct(r["median"]), f"{_pct(r['p05'])} to {_pct(r['p95'])}")
+    console.print(t)
+    console.print("published: a 3-5 month price rise, deaths below trend; twin: " + ", ".join(
+        f"{k.replace('_', ' ')} {'yes' if v else 'no'}" for k, v in res["reproduced"].items()))
+
+
+@lab_app.command("sensitivity")
+def sensitivity_cmd(
+    method: str = typer.Option("morris", "--method", help="morris or sobol."),
+    trajectories: int = typer.Option(4, "--trajectories", help="Morris trajectories."),
+    base: int = typer.Option(16, "--base", help="Sobol base sample (a power of two)."),
+    years: str = typer.Option("2021-2022", "--years", help="Period of whole years."),
+    start: str = typer.Option("2016-01-01", "--start", help="First day of each run."),
+    params: str | None = typer.Option(None, "--params", help="Comma-separated parameters (default: all)."),
+    seed: int = typer.Option(42, "--seed", help="Seed of the sample and of every run."),
+    out: Path = OUT,
+    workers: int | None = WORKERS,
+    json_out: bool = typer.Option(False, "--json", help="Print the indices as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Morris screening or Sobol indices (SALib) of the outcomes over the documented parameters."""
+    import datetime as dt
+
+    from counterflow.errors import InputError
+    from counterflow.lab import sensitivity as SE
+    from counterflow.lab.store import read_json, write_json
+    from counterflow.scenario.trafficking import Trafficking
+
+    if method not in ("morris", "sobol"):
+        raise InputError(f"--method: morris or sobol, not {method!r}")
+    period = _parse_years(years)
+    try:
+        d0 = dt.date.fromisoformat(start)
+    except ValueError:
+        raise InputError(f"--start: not a date ({start!r})") from None
+    names = tuple(p.strip() for p in params.split(",")) if params else None
+    tr = Trafficking(start_date=d0)
+    end = dt.date(period[1], 12, 31)
+    with progress_bar(not quiet and not json_out) as bar:
+        try:
+            if method == "morris":
+                res = SE.morris(tr, end, period, trajectories, params=names, seed=seed, workers=_workers(workers),
+                                progress=bar)
+            else:
+                res = SE.sobol(tr, end, period, base, params=names, seed=seed, workers=_workers(workers),
+                               progress=bar)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    path = out / "sensitivity.json"
+    doc = read_json(path) if path.exists() else {}
+    doc[method] = res
+    write_json(path, doc)
+    if json_out:
+        emit_json(res)
+        return
+    idx = res["indices"]["deaths"]
+    if idx is None:
+        console.print("deaths did not vary over the sample")
+        return
+    if method == "morris":
+        t = Table("parameter", "mu*", "± conf", "sigma", title=f"Morris, deaths {years}, {res['runs']} runs")
+        for n, v in sorted(idx.items(), key=lambda kv: -kv[1]["mu_star"]):
+            t.add_row(n, f"{v['mu_star']:,.0f}", f"{v['mu_star_conf']:,.0f}", f"{v['sigma']:,.0f}")
+    else:
+        t = Table("parameter", "S1", "± conf", "ST", "± conf", title=f"Sobol, deaths {years}, {res['runs']} runs")
+        for n, v in sorted(idx.items(), key=lambda kv: -kv[1]["ST"]):
+            t.add_row(n, f"{v['S1']:.2f}", f"{v['S1_conf']:.2f}", f"{v['ST']:.2f}", f"{v['ST_conf']:.2f}")
+    console.print(t)
+    console.print(f"wrote {path} (every outcome)")
+
+
+@lab_app.command("plan")
+def plan_cmd(
+    budget: float = typer.Option(100.0, "--budget", "-b", help="Budget (USD millions a year, the costs' unit)."),
+    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Scenario (default: baseline)."),
+    start: str = typer.Option("2016-01-01", "--start", help="First day of each twin run."),
+    act_from: str = typer.Option("2021-01-01", "--from", help="Day the actions start."),
+    until: str = typer.Option("2022-12-31", "--until", help="Last day of the judged period."),
+    selection_seeds: int = typer.Option(3, "--selection-seeds", help="Seeds the twin plan is chosen on."),
+    evaluation_seeds: int = typer.Option(20, "--evaluation-seeds", help="Other seeds every plan is judged on."),
+    random_plans: int = typer.Option(3, "--random", help="Random affordable plans."),
+    seed: int = typer.Option(42, "--seed", help="Master seed."),
+    out: Path = OUT,
+    workers: int | None = WORKERS,
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
+) -> None:
+    """Choose actions under a budget: static min-cut (HiGHS), heuristics and a twin-chosen plan,
+    all judged in the twin with adaptation; deaths averted, adaptation gap, margins."""
+    import datetime as dt
+
+    from counterflow.errors import InputError
+    from counterflow.lab.plan import plan
+    from counterflow.lab.store import write_json
+    from counterflow.scenario import load_scenario
+
+    try:
+        d0, d1, d2 = (dt.date.fromisoformat(x) for x in (start, act_from, until))
+    except ValueError as exc:
+        raise InputError(f"--start/--from/--until: {exc}") from None
+    if not d0 < d1 < d2:
+        raise InputError("need --start < --from < --until")
+    if budget <= 0:
+        raise InputError("--budget must be positive")
+    sc, _ = load_scenario(scenario or "baseline")
+    tr = sc.trafficking.model_copy(update={"start_date": d0})
+    with progress_bar(not quiet and not json_out) as bar:
+        res = plan(tr, budget, d1, d2, selection_seeds, evaluation_seeds, random_plans, seed,
+                   workers=_workers(workers), progress=bar)
+    write_json(out / "plan.json", res)
+    if json_out:
+        emit_json(res)
+        return
+    t = Table("plan", "actions", "cost", "static supply cut", "promised", "twin averted (90% CI)", "gap",
+              title=f"Plans at a budget of {budget:g}, deaths {d1.year}-{d2.year} (no action: "
+                    f"{res['deaths_no_action']:,.0f})")
+    for n, p in res["plans"].items():
+        t.add_row(n, ", ".join(p["actions"]) or "-", f"{p['cost']:g}", _pct(p["static_supply_cut"]),
+                  f"{p['promised_deaths_averted']:,.0f}",
+                  f"{p['twin_deaths_averted']:,.0f} ({p['twin_ci90'][0]:,.0f} to {p['twin_ci90'][1]:,.0f})",
+                  f"{p['adaptation_gap']:,.0f}")
+    console.print(t)
+    if "twin_vs" in res:
+        t2 = Table("twin plan vs", "margin", "difference (90% CI)", ">= 15% and CI > 0",
+                   title="Twin-chosen plan against the others")
+        for n, c in res["twin_vs"].items():
+            t2.add_row(n, _pct(c["margin"]), f"{c['difference']:,.0f} ({c['ci90'][0]:,.0f} to {c['ci90'][1]:,.0f})",
+                       "[green]yes[/green]" if c["beats_by_15pct_ci_excludes_zero"] else "[red]no[/red]")
+        console.print(t2)
+    console.print(f"wrote {out}/plan.json")
+
+
+@lab_app.command("report")
+def report_cmd(
+    run: Path = typer.Argument(..., help="Lab run folder."),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+) -> None:
+    """One self-contained offline HTML page (plots inline) from a lab run folder."""
+    from counterflow.lab.report import write
+
+    write(run, out)
+    console.print(f"wrote {out}")
