@@ -94,15 +94,15 @@ def test_series_file_errors_name_the_file_row_and_field(tmp_path: Path) -> None:
     ["lab", "plan", "--budget", "0"],
     ["lab", "sensitivity", "--method", "fast"],
 ])
-def test_bad_input_is_one_line_and_exit_2(args: list[str], tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "counterflow.cli.main", *args, "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+def test_bad_input_is_an_input_error_before_any_work(args: list[str], tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert isinstance(res.exception, InputError), res.output
+    assert "\n" not in str(res.exception)
     assert not (tmp_path / "o").exists()
 
 
-def test_report_of_an_empty_folder_is_an_input_error(tmp_path: Path) -> None:
+def test_report_of_an_empty_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "counterflow.cli.main", "lab", "report", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "no lab results" in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from counterflow.lab.network import (Action, Network, betweenness, greedy_by_flow, key_players, min_cut_plan,
-                                     random_plan)
+from counterflow.lab.network import Action, Network, betweenness, greedy_by_flow, key_players, min_cut_plan, random_plan
 
 # source -> a -> sink (10 then 4), source -> b -> sink (5 then 5): maximum flow 4 + 5 = 9.
 # cut_sa removes 10 of capacity that carries only 4; half_bt halves b's exit.

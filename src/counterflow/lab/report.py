@@ -219,7 +219,8 @@ def _plan(run: Path) -> str:
     y = np.arange(len(names))
     tw = [p["plans"][n]["twin_deaths_averted"] for n in names]
     ci = np.array([p["plans"][n]["twin_ci90"] for n in names])
-    ax.barh(y + 0.2, [p["plans"][n]["promised_deaths_averted"] for n in names], 0.4, color="grey", label="static promise")
+    promised = [p["plans"][n]["promised_deaths_averted"] for n in names]
+    ax.barh(y + 0.2, promised, 0.4, color="grey", label="static promise")
     ax.barh(y - 0.2, tw, 0.4, xerr=[np.subtract(tw, ci[:, 0]), np.subtract(ci[:, 1], tw)], color="tab:red",
             label="twin, adapting (90% CI)")
     ax.set_yticks(y, names)
@@ -255,7 +256,8 @@ def render(run: Path) -> str:
         body = "".join(fn(run) for _, fn in present)
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Counterflow policy lab: "
             f"{_e(run.name)}</title><style>{CSS}</style></head><body><h1>Counterflow policy lab</h1>"
-            f"<p class=\"note\">Run folder {_e(run.name)}. Self-contained: no network needed.</p>{body}</body></html>\n")
+            f"<p class=\"note\">Run folder {_e(run.name)}. Self-contained: no network needed.</p>{body}"
+            "</body></html>\n")
 
 
 def write(run: Path, out: Path) -> None:

@@ -105,7 +105,8 @@ def score(cal: Calibration, series: dict) -> dict:
     res["cbp_baselines_within"] = {b: {y: abs(v / obs_c[y] - 1) <= TARGETS["cbp_rel_max"] for y, v in p.items()}
                                    for b, p in c["baselines"].items()}
     lt = res["series"]["lethal"]
-    res["lethal_within"] = {r["year"]: abs(r["median"] - r["observed"]) <= TARGETS["lethal_abs_max"] for r in lt["rows"]}
+    res["lethal_within"] = {r["year"]: abs(r["median"] - r["observed"]) <= TARGETS["lethal_abs_max"]
+                            for r in lt["rows"]}
     res["lethal_error_points"] = {r["year"]: 100 * (r["median"] - r["observed"]) for r in lt["rows"]}
     # The last year's fall: sign of the change in deaths, per paired draw and seed.
     last, prev = cfg.last_year, cfg.last_year - 1
