@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from counterflow import __version__
-from counterflow.cli import app_cmds, dataset_cmds, detect_cmds, exchange_cmds, screen_cmds, twin_cmds
+from counterflow.cli import app_cmds, dataset_cmds, detect_cmds, exchange_cmds, lab_cmds, screen_cmds, twin_cmds
 
 app = typer.Typer(
     name="counterflow",
@@ -20,6 +20,7 @@ screen_cmds.register(app)
 twin_cmds.register(app)
 detect_cmds.register(app)
 app_cmds.register(app)
+lab_cmds.register(app)
 
 
 def _version(value: bool) -> None:

@@ -117,7 +117,7 @@ def cross_step(m: TraffickingModel, t: int, y: float) -> None:
         u -= u[np.isfinite(u)].max()
         pick = _draw(np.exp(u).ravel(), int(mine.sum()), rng)
         j[mine], meth[mine] = np.divmod(pick, K)
-    detect = np.where(meth == 2, P.TUNNEL_FIND, P.REFERRAL[meth] + pol.scan_share[t, j] * P.SCAN_DETECT[meth])
+    detect = np.where(meth == 2, P.TUNNEL_FIND, m.referral[meth] + pol.scan_share[t, j] * m.scan_detect[meth])
     at_border = ~inland & (rng.random(n) < np.minimum(detect, 0.95))
     crossed = ~inland & ~at_border
     obs = np.zeros((2, J, K, 2))
@@ -211,8 +211,12 @@ def market_step(m: TraffickingModel, t: int, demand: np.ndarray) -> None:
         P.REGION_PRICE * m.price_idx)[:, None]
     s["sold_kg"][t] = sold
     s["us_stock_kg"][t] = stock.sum(axis=1)
-    s["deaths"][t] = market.deaths(pills.sum(axis=1), powder.sum(axis=1), m.tr.pills_per_kg)
+    a = m.assume
+    pill_mg = a.pill_mg_at(m.year0 + t / 365.25, m.tr.pills_per_kg, t >= m.potency_day)
+    s["pill_mg"][t] = pill_mg
+    hazard = a.lethal_hazard * (a.hazard_shock if t >= m.shock_day else 1.0)
+    s["deaths"][t] = market.deaths(pills.sum(axis=1), powder.sum(axis=1), m.tr.pills_per_kg, hazard, pill_mg)
     s["exhibits"][t] = P.EXHIBITS_PER_KG * sold.sum(axis=1)
     ratio = np.divide(offer.sum(axis=1), demand, out=np.ones_like(demand), where=demand > 0)
-    goal = np.clip(np.maximum(ratio, 1e-3) ** (-P.PRICE_ELASTICITY), 0.25, 4.0)
+    goal = np.clip(np.maximum(ratio, 1e-3) ** (-a.price_elasticity), 0.25, 4.0)
     m.price_idx += 0.03 * (goal - m.price_idx)

@@ -29,11 +29,14 @@ def lethal_share(mean_mg: float, sigma: float = P.POTENCY_SIGMA) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
-def deaths(pills: np.ndarray, powder_kg: np.ndarray, pills_per_kg: float) -> np.ndarray:
-    """Expected deaths from ``pills`` sold and ``powder_kg`` of pure powder sold."""
-    pill_mg = 1e6 / pills_per_kg
+def deaths(pills: np.ndarray, powder_kg: np.ndarray, pills_per_kg: float, hazard: float = P.LETHAL_HAZARD,
+           pill_mg: float | None = None) -> np.ndarray:
+    """Expected deaths from ``pills`` sold and ``powder_kg`` of pure powder sold (pills of
+    ``pill_mg`` mean content; default 10^6 mg / ``pills_per_kg``)."""
+    if pill_mg is None:
+        pill_mg = 1e6 / pills_per_kg
     powder_doses = powder_kg * 1e6 / P.POWDER_DOSE_MG
-    return P.LETHAL_HAZARD * (pills * lethal_share(pill_mg) + powder_doses * lethal_share(P.POWDER_DOSE_MG))
+    return hazard * (pills * lethal_share(pill_mg) + powder_doses * lethal_share(P.POWDER_DOSE_MG))
 
 
 def pill_share(year: float) -> float:

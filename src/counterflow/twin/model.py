@@ -33,6 +33,7 @@ from counterflow.render.ids import rng_for
 from counterflow.scenario.trafficking import Trafficking
 from counterflow.twin import crossing, market
 from counterflow.twin import params as P
+from counterflow.twin.assumptions import DEFAULT, Assumptions
 from counterflow.twin.levers import Policy, compile_policy
 from counterflow.twin.network import Network, build_network, forwarder_pools
 from counterflow.twin.records import SEIZURE_COLUMNS, SHIPMENT_COLUMNS, EventLog, Series
@@ -89,8 +90,11 @@ def _learn(belief: np.ndarray, n: np.ndarray, seized: np.ndarray, rate: float) -
 class TraffickingModel:
     """One run of the physical twin from ``tr.start_date`` to ``end`` (inclusive)."""
 
-    def __init__(self, tr: Trafficking, end: dt.date, seed: int) -> None:
+    def __init__(self, tr: Trafficking, end: dt.date, seed: int, assume: Assumptions = DEFAULT) -> None:
         self.tr = tr
+        self.assume = assume
+        self.referral = P.REFERRAL * assume.referral_factor
+        self.scan_detect = np.array([assume.scan_detect, 0.0, 0.0])
         self.start = tr.start_date
         self.T = (end - self.start).days + 1
         self.rng = rng_for(seed, "trafficking-twin")
@@ -116,7 +120,7 @@ class TraffickingModel:
         base = np.array([p.inspect for p in P.MX_PORTS])
         self.port_risk = base * P.PORT_DETECT * (1 - corr)
         scan0 = self.policy.scan_share[0]
-        xr = P.REFERRAL[None, :] + scan0[:, None] * P.SCAN_DETECT[None, :]
+        xr = self.referral[None, :] + scan0[:, None] * self.scan_detect[None, :]
         xr[:, 2] = P.TUNNEL_FIND
         self.x_risk = np.stack([xr, xr.copy()])
         self.mail_risk = np.array([P.MAIL_INSPECT, P.CANADA_INSPECT])
@@ -137,6 +141,8 @@ class TraffickingModel:
         self.hub_place = np.array([P.city_id(h, "US") for h in P.HUBS])
         self.region_city = [np.array([P.city_id(n, "US") for n in P.REGION_CITIES[r]]) for r in P.REGIONS]
         self.india_day = (P.INDIA_ONLINE - self.start).days
+        self.potency_day = (assume.potency_from - self.start).days if assume.potency_from else self.T + 1
+        self.shock_day = (assume.hazard_shock_from - self.start).days if assume.hazard_shock_from else self.T + 1
         self._dispatch_today = np.zeros(2)
         self._net_version = 0
         self._is_fent = np.arange(len(P.CHEMICALS)) == P.FENTANYL
@@ -176,7 +182,7 @@ class TraffickingModel:
         s = self.series
         pot = market.potential_demand(y, self.tr.demand_peak_kg, self.tr.demand_midpoint_year,
                                       self.tr.demand_width_years)
-        demand = pot * self.price_idx ** (-P.DEMAND_ELASTICITY)
+        demand = pot * self.price_idx ** (-self.assume.demand_elasticity)
         s["demand_kg"][t] = demand
         mail_share = P.MAIL_SHARE * avail[0, P.FENTANYL]
         share = demand @ (P.RETAIL[:, :2] + 0.5 * P.RETAIL[:, 2:3]) / max(demand.sum(), 1e-12)
@@ -242,8 +248,8 @@ class TraffickingModel:
             avail[1] = 0.0
         # Broker outages make chemicals dearer; scheduling multiplies the price of the leak.
         price = np.vstack([P.PRICE_CN, P.PRICE_CN * P.INDIA_PRICE_FACTOR]) / np.maximum(avail, 0.05) ** 0.25
-        price = price * np.where(sched, P.SCHEDULED_PRICE, 1.0)
-        avail = np.where(sched, avail * P.SCHEDULED_LEAK, avail)
+        price = price * np.where(sched, self.assume.scheduled_price, 1.0)
+        avail = np.where(sched, avail * self.assume.scheduled_leak, avail)
         risk = np.where(sched, P.SCHEDULED_EXPORT_RISK, P.BASE_EXPORT_RISK)
         self._supply_key = key
         self._supply_val = (avail, price, risk)
@@ -397,6 +403,7 @@ class TraffickingModel:
         _learn(self.mail_risk, self.mail_obs[t, :, 0], self.mail_obs[t, :, 1], rate)
         self.in_transit -= self.pipe_out[t]
 
-def run_twin(tr: Trafficking, end: dt.date, seed: int) -> TwinResult:
-    """Run the physical twin from ``tr.start_date`` through ``end``."""
-    return TraffickingModel(tr, end, seed).run()
+def run_twin(tr: Trafficking, end: dt.date, seed: int, assume: Assumptions = DEFAULT) -> TwinResult:
+    """Run the physical twin from ``tr.start_date`` through ``end`` (``assume``: the uncertain
+    assumptions and drivers of :mod:`.assumptions`; default: the values in ``params``)."""
+    return TraffickingModel(tr, end, seed, assume).run()

@@ -78,7 +78,7 @@ class Series:
             "mail_sent_kg": (T, 2), "mail_seized_kg": (T, 2), "us_stock_kg": (T, N), "interior_seized_kg": (T,),
             "interior_seized_pills": (T,), "sold_kg": (T, R, N), "revenue_usd": (T, R, N), "wholesale_usd": (T, N),
             "demand_kg": (T, R), "deaths": (T, R), "exhibits": (T, R), "pill_price": (T, R),
-            "price_china": (T,), "price_mexico": (T,), "price_us_wholesale": (T,), "lab_raids": (T,),
+            "price_china": (T,), "pill_mg": (T,), "price_mexico": (T,), "price_us_wholesale": (T,), "lab_raids": (T,),
             "lab_seized_kg": (T,), "cartel_source_share": (T, 2, 2), "route_eq_kg": (T, G),
         }
         self.a = {k: np.zeros(s) for k, s in shapes.items()}
