@@ -90,8 +90,10 @@ def test_scenario_errors_name_the_users_key_and_line(yaml_text: str, line: int, 
     assert f"line {line}, key '{key}'" in str(err), str(err)
 
 
-def test_bad_timestamp_format_is_the_mappings_error(tmp_path: Path) -> None:
-    path, m = table(tmp_path, "t,a,b,x\n2024-01-01,A,B,1\n", MAP + "timestamp_format: '%Q %Y'\n")
+@pytest.mark.parametrize("fmt", ["%Q %Y", "%Y%Y-%m-%d"])
+def test_bad_timestamp_format_is_the_mappings_error(tmp_path: Path, fmt: str) -> None:
+    # %Y%Y is valid for strftime, but strptime cannot compile it (a repeated group): found by Hypothesis.
+    path, m = table(tmp_path, "t,a,b,x\n2024-01-01,A,B,1\n", MAP + f"timestamp_format: '{fmt}'\n")
     err = error_of(load_mapping, m)
     assert err.file == str(m) and "line 2, key 'timestamp_format'" in str(err)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -100,7 +101,8 @@ class ColumnMapping(Strict):
             text = sample.strftime(v)
             back = dt.datetime.strptime(text, v)
             arrow = pc.strptime(pa.array([text]), format=v, unit="ms", error_is_null=True)[0].as_py()
-        except (ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        # re.error: strptime compiles the format to a pattern, and a repeated code (%Y%Y) is not one.
+        except (ValueError, re.error, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise ValueError(f"{v!r} is not a usable time format ({str(exc).splitlines()[0]})") from None
         if back.date() != sample.date() or arrow is None:
             raise ValueError(f"{v!r} does not read back the time it writes; give year, month and day")
