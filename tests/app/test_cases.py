@@ -189,3 +189,18 @@ def test_related_cases_share_an_identifier(app, app_store):
         app_store._cache.clear()
     assert {"case_id": cb, "kind": "identifier", "value": "phone: +1 555 0100"} in [
         {k: r[k] for k in ("case_id", "kind", "value")} for r in rel]
+
+
+def test_attachment_size_limits(make_app):
+    from tests.app.conftest import login
+
+    app = make_app(max_attachment_bytes=3 * 1024 * 1024)
+    a = login(app, "analyst")
+    a.post("/alerts/1/claim", data={"csrf": a.csrf})
+    a.post("/cases", data={"csrf": a.csrf, "alert_id": "1"})
+    two_mb = b"x" * (2 * 1024 * 1024)  # above Starlette's default part size, within the app's limit
+    r = a.post("/cases/1/attachments", data={"csrf": a.csrf}, files={"file": ("scan.bin", two_mb, "application/x")})
+    assert r.status_code == 200 and "scan.bin" in r.text
+    r = a.post("/cases/1/attachments", data={"csrf": a.csrf},
+               files={"file": ("big.bin", two_mb * 2, "application/x")})
+    assert r.status_code == 400 and "at most" in r.text
