@@ -163,3 +163,44 @@ def test_case_page_workflow(clients):
     assert 'id="approve"' in ap.get("/cases/1").text
     r = ap.post("/decisions/1/review", data={"csrf": ap.csrf, "verdict": "approve", "reason": "agree"})
     assert r.status_code == 200 and "<b id=\"case-status\">closed</b>" in r.text
+
+
+def test_related_cases_share_an_identifier(app, app_store):
+    """Two subjects given the same phone number: their cases are related by it."""
+    ctx = app.state.ctx
+    with ctx.db.read() as s:
+        alerts = [a for a in s.query(Alert).order_by(Alert.id) if a.subject_party is not None]
+    a = alerts[0]
+    b = next(x for x in alerts if x.subject_party != a.subject_party
+             and not set(json.loads(x.accounts)) & (set(json.loads(a.accounts)) | set(json.loads(a.counterparties))))
+    con = app_store.ds.con
+    old = {p: con.execute("SELECT phone FROM cf_parties WHERE party_id = ?", [p]).fetchone()[0]
+           for p in (a.subject_party, b.subject_party)}
+    try:
+        con.execute("UPDATE cf_parties SET phone = '+1 555 0100' WHERE party_id IN (?, ?)",
+                    [a.subject_party, b.subject_party])
+        app_store._cache.clear()
+        ca, cb = _case(app, [a.id]), _case(app, [b.id])
+        with ctx.db.read() as s:
+            rel = cs.related_cases(s, ctx.store, ca)
+    finally:
+        for p, v in old.items():
+            con.execute("UPDATE cf_parties SET phone = ? WHERE party_id = ?", [v, p])
+        app_store._cache.clear()
+    assert {"case_id": cb, "kind": "identifier", "value": "phone: +1 555 0100"} in [
+        {k: r[k] for k in ("case_id", "kind", "value")} for r in rel]
+
+
+def test_attachment_size_limits(make_app):
+    from tests.app.conftest import login
+
+    app = make_app(max_attachment_bytes=3 * 1024 * 1024)
+    a = login(app, "analyst")
+    a.post("/alerts/1/claim", data={"csrf": a.csrf})
+    a.post("/cases", data={"csrf": a.csrf, "alert_id": "1"})
+    two_mb = b"x" * (2 * 1024 * 1024)  # above Starlette's default part size, within the app's limit
+    r = a.post("/cases/1/attachments", data={"csrf": a.csrf}, files={"file": ("scan.bin", two_mb, "application/x")})
+    assert r.status_code == 200 and "scan.bin" in r.text
+    r = a.post("/cases/1/attachments", data={"csrf": a.csrf},
+               files={"file": ("big.bin", two_mb * 2, "application/x")})
+    assert r.status_code == 400 and "at most" in r.text

@@ -173,3 +173,26 @@ def test_screening_with_the_project_matcher(app, app_store):
         hits = sc.hits(s)
     assert added >= 1 and party["party_id"] in {h["party_id"] for h in hits}
     assert all(h["entry_id"] == "1" for h in hits)
+
+
+def test_timeline_zoom():
+    ev = [{"ts": dt.datetime(2024, 1, 1, 9, 0, 10), "kind": "transaction", "usd": 10.0},
+          {"ts": dt.datetime(2024, 1, 1, 9, 0, 50), "kind": "transaction", "usd": 5.0},
+          {"ts": dt.datetime(2024, 1, 1, 11, 30), "kind": "alert", "usd": 99.0},
+          {"ts": dt.datetime(2025, 3, 2, 8, 0), "kind": "comment", "usd": None}]
+    assert [b["n"] for b in gr.bucket(ev, "minute")] == [2, 1, 1]
+    assert [(b["start"], b["n"]) for b in gr.bucket(ev, "day")] == [(dt.datetime(2024, 1, 1), 3),
+                                                                    (dt.datetime(2025, 3, 2), 1)]
+    year = gr.bucket(ev, "year")
+    assert [b["usd"] for b in year] == [15.0, 0.0] and year[0]["kinds"] == {"transaction": 2, "alert": 1}
+    assert gr.span_label(ev) == "1.2 years"
+    with pytest.raises(ValueError):
+        gr.bucket(ev, "week")
+
+
+def test_timeline_page_zooms(clients):
+    a = clients("analyst")
+    a.post("/alerts/1/claim", data={"csrf": a.csrf})
+    a.post("/cases", data={"csrf": a.csrf, "alert_id": "1"})
+    assert 'id="buckets"' in a.get("/cases/1/timeline?by=day").text
+    assert a.get("/cases/1/timeline?by=fortnight").status_code == 400

@@ -162,3 +162,23 @@ def span_label(events: list[dict[str, Any]]) -> str:
         if secs >= n:
             return f"{secs / n:,.1f} {unit}"
     return f"{secs:.0f} seconds"
+
+
+ZOOM = ("minute", "hour", "day", "month", "year")
+
+
+def bucket(events: list[dict[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """The timeline at one zoom: events counted per minute, hour, day, month or year, by kind."""
+    if unit not in ZOOM:
+        raise ValueError(f"zoom is one of {', '.join(ZOOM)}")
+    keep = {"minute": 5, "hour": 4, "day": 3, "month": 2, "year": 1}[unit]
+    out: dict[dt.datetime, dict[str, Any]] = {}
+    for e in events:
+        parts = list(e["ts"].timetuple()[:keep]) + [1] * max(0, 3 - keep)
+        start = dt.datetime(*parts)
+        b = out.setdefault(start, {"start": start, "n": 0, "usd": 0.0, "kinds": {}})
+        b["n"] += 1
+        if e["kind"] in ("transaction", "shipment"):  # money moved; an alert's total would count it twice
+            b["usd"] += e["usd"] or 0.0
+        b["kinds"][e["kind"]] = b["kinds"].get(e["kind"], 0) + 1
+    return [out[k] for k in sorted(out)]

@@ -57,7 +57,9 @@ def _check(roles: frozenset[str] | None) -> Callable[..., Any]:
         if request.method not in ("GET", "HEAD"):
             token = request.headers.get("x-csrf-token")
             if token is None and "form" in request.headers.get("content-type", ""):
-                token = (await request.form()).get("csrf")
+                # Parsed once here (the handler gets the same form); parts up to the attachment limit.
+                limit = ctx.config.max_attachment_bytes + (1 << 20)
+                token = (await request.form(max_part_size=limit)).get("csrf")
             if not same(token if isinstance(token, str) else None, ws.csrf):
                 raise HTTPException(403, "missing or wrong CSRF token: reload the page")
         request.state.me = Principal(user.name, user.role, ws.csrf)

@@ -149,7 +149,11 @@ def timeline_page(request: Request, case_id: int) -> Response:
                    "ref": e.seq} for e in s.scalars(select(AuditEntry).where(AuditEntry.object_type == "case",
                                                                             AuditEntry.object_id == str(case_id)))]
     events = gr.timeline(ctx.store, scope, alerts, notes)
-    return ctx.page(request, "timeline.html", c=c, events=events, span=gr.span_label(events))
+    zoom = request.query_params.get("by") or ""
+    if zoom and zoom not in gr.ZOOM:
+        raise AppError(f"by: choose one of {', '.join(gr.ZOOM)}")
+    return ctx.page(request, "timeline.html", c=c, events=events, span=gr.span_label(events), zoom=zoom,
+                    zooms=gr.ZOOM, buckets=gr.bucket(events, zoom) if zoom else None)
 
 
 @route(router, "GET", "/screening", READ)
