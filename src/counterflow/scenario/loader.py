@@ -19,7 +19,7 @@ M = typing.TypeVar("M", bound=BaseModel)
 
 BUILTIN_SCENARIOS: tuple[str, ...] = (
     "tiny", "default", "medium", "large", "xlarge",
-    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled", "bank-cutoff",
+    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled", "bank-cutoff", "hi", "li",
 )
 
 
