@@ -55,3 +55,17 @@ def test_grouped_alias_draws_within_each_group_by_weight() -> None:
     assert set(a) == {0, 1} and set(c) == {2, 3, 4}
     np.testing.assert_allclose(np.bincount(a, minlength=2)[:2] / len(a), [0.25, 0.75], atol=0.005)
     np.testing.assert_allclose(np.bincount(c - 2, minlength=3) / len(c), [0.25, 0.25, 0.5], atol=0.005)
+
+
+def test_opaque_ids_do_not_tell_their_stream() -> None:
+    # The population's parties (stream 1) and a twin's (stream 11): a linear scramble kept the low 32
+    # bits equal across streams; the Feistel network leaves no bit or order that tells them apart.
+    a = opaque_ids(1, np.arange(50_000))
+    b = opaque_ids(11, np.arange(50_000))
+    assert not np.any((a & 0xFFFFFFFF) == (b & 0xFFFFFFFF))
+    both = np.concatenate([a, b])
+    rank = np.argsort(np.argsort(both))[50_000:] / len(both)
+    assert abs(rank.mean() - 0.5) < 0.01  # stream 11's ids are spread like stream 1's
+    bits = ((both[:, None] >> np.arange(52)) & 1).astype(float)
+    gap = np.abs(bits[:50_000].mean(0) - bits[50_000:].mean(0))
+    assert gap.max() < 0.02  # no single bit tells the stream

@@ -222,12 +222,14 @@ def _walk(ds: Dataset, case_id: int, txn0: int, t0: dt.datetime) -> tuple[dt.dat
 
 def _component(rows: list[dict], txn0: int) -> set[int]:
     """Transactions connected to ``txn0`` through shared parties (an account without a known party
-    counts as its own node), breadth first, up to ``TRACE_MAX_ROWS``; cartel parties are reached
-    but not walked through."""
+    counts as its own node), breadth first, up to ``TRACE_MAX_ROWS``; cartel parties and legitimate
+    payees are reached but not walked through."""
     def nodes(r: dict) -> list[tuple[str, int]]:
         out = []
         for side in ("src", "dst"):
-            if r[f"{side}_role"] == "cartel":
+            # The cartel ends a walk; a legitimate payee (a shop, a property firm) is no link between
+            # two networks that happen to pay it.
+            if r[f"{side}_role"] in ("cartel", "legitimate"):
                 continue
             if r[f"{side}_party"] is not None:
                 out.append(("party", r[f"{side}_party"]))

@@ -36,7 +36,7 @@ from counterflow.dataset.writer import DatasetWriter
 from counterflow.render import tables, twin_tables
 from counterflow.render.batch import TxnRows, sort_by_time, to_arrow
 from counterflow.render.calendar import Day, day
-from counterflow.render.economy import business, crossborder, household, spending, trade
+from counterflow.render.economy import business, crossborder, household, spending, trade, transfers
 from counterflow.render.economy.context import Context, build_context
 from counterflow.render.ids import DayStreams
 from counterflow.render.laundering import mirror, suppliers
@@ -71,6 +71,7 @@ GENERATORS: dict[str, Generator] = {
     "laundering": mirror.generate,
     "laundering_trade": trade_laundering.generate,
     "laundering_suppliers": suppliers.generate,
+    "transfers": transfers.transfers,
 }
 
 # progress(stage, done, total): the CLI turns it into a progress bar.

@@ -37,6 +37,7 @@ _REQUIRED = {
 }
 _CASH_PAID = {OCC_INDEX[o] for o in ("cook", "construction worker", "laborer", "farm worker")}
 _NO_WAGE = {i for i, o in enumerate(OCCUPATIONS) if o.salary_usd == 0}
+HOME_ACCOUNT_SHARE = 0.5
 
 
 @dataclass
@@ -64,6 +65,9 @@ class Persons:
     remit_day: np.ndarray
     parent: np.ndarray  # person index of a student's parent or -1
     university: np.ndarray  # business index or -1
+    # A checking account at home (a bank of the nationality's country) kept by some foreign
+    # nationals, or -1.
+    home: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.party_id)
@@ -350,6 +354,14 @@ def _build_accounts(
         p.wallet[crypto] = add(
             0, crypto, np.full(len(crypto), exchange), "wallet", rng.integers(30, 4 * 365, len(crypto))
         )
+    # Half the foreign nationals keep a checking account at home, in its currency (they pay family
+    # from it): the honest look-alike of a dollar buyer's account in China.
+    abroad = all_p[(p.nationality != p.country) & (rng.random(n) < HOME_ACCOUNT_SHARE)]
+    abroad = abroad[np.isin(p.nationality[abroad], list(by_country))]
+    p.home = np.full(n, -1, np.int64)
+    if len(abroad):
+        p.home[abroad] = add(0, abroad, _choose(by_country, p.nationality[abroad], rng), "checking",
+                             np.minimum(tenure[abroad], (p.age[abroad] - 16) * 365 + 30))
     nb = len(biz)
     all_b = np.arange(nb)
     b_bank = _choose(by_country, biz.country, rng)
@@ -375,3 +387,61 @@ def _build_accounts(
         currency=currency,
         open_days_before=np.concatenate(opened),
     )
+
+
+# -- covers: the traits of parties added by the twins, drawn as for the population's ---------------
+
+_OCC_W = np.array([o.weight for o in OCCUPATIONS], dtype=float)
+_OCC_LO = np.array([o.min_age for o in OCCUPATIONS])
+_OCC_HI = np.array([o.max_age for o in OCCUPATIONS])
+
+
+def person_traits(n: int, rng: np.random.Generator, min_age: int = 18) -> tuple[np.ndarray, np.ndarray]:
+    """(occupation index, age) of ``n`` adults drawn as the population's persons are: occupation by
+    its weight, age within the occupation's range on the same beta curve. A party the twins add
+    (a broker, a courier, a dollar buyer) is then a teacher, a truck driver or a retiree as often
+    as an honest person of his country is."""
+    ok = _OCC_HI >= min_age
+    w = np.where(ok, _OCC_W, 0.0)
+    occupation = rng.choice(len(OCCUPATIONS), size=n, p=w / w.sum()).astype(np.int8)
+    lo = np.maximum(_OCC_LO[occupation], min_age)
+    retiree = occupation == OCC_INDEX["retiree"]
+    hi = np.minimum(_OCC_HI[occupation], 66 + 24 * retiree)
+    age = (lo + rng.beta(1.6, 2.2, n) * (hi - lo)).astype(np.int16)
+    age[retiree] = np.maximum(age[retiree], 62)
+    return occupation, age
+
+
+def birth_days_before(age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Days between birth and the start date, as the parties table writes the population's."""
+    return np.asarray(age, np.int64) * 365 + rng.integers(0, 365, len(age))
+
+
+def checking_days_before(age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """How long before the start a person's account was opened: the population's tenure curve,
+    never before the holder turned sixteen."""
+    tenure = rng.exponential(6 * 365, len(age)) + 30
+    return np.minimum(tenure, (np.asarray(age) - 16) * 365 + 30).astype(np.int64)
+
+
+def registration_days_before(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Days between a business's registration and the start: the population's spread."""
+    return (rng.exponential(9 * 365, n) + 60).astype(np.int64)
+
+
+def business_account_days_before(registration: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return np.minimum(registration, rng.exponential(5 * 365, len(registration)) + 30).astype(np.int64)
+
+
+def has_website(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Whether a firm of ordinary size has a website (the population's rule on a Pareto size)."""
+    size = rng.pareto(1.3, n) + 1.0
+    return rng.random(n) < np.clip(0.45 + 0.1 * np.log(size), 0, 0.98)
+
+
+
+def zipf_pick(pool: list[Bank], rng: np.random.Generator) -> Bank:
+    """A bank of ``pool`` (banks of one country in the banks table's order) drawn as the population's
+    customers choose theirs: a few big banks, a tail of small ones (weight 1 / rank ** 0.9)."""
+    w = 1.0 / np.arange(1, len(pool) + 1) ** 0.9
+    return pool[int(rng.choice(len(pool), p=w / w.sum()))]

@@ -18,13 +18,23 @@ import pyarrow as pa
 
 from counterflow.dataset import vocab
 from counterflow.render.ids import TWIN_ACCOUNTS, TWIN_DOCUMENTS, TWIN_PARTIES, TWIN_SHIPMENTS, opaque_ids, rng_for
-from counterflow.render.population import Population
+from counterflow.render.population import (
+    Population,
+    birth_days_before,
+    business_account_days_before,
+    checking_days_before,
+    has_website,
+    person_traits,
+    registration_days_before,
+    zipf_pick,
+)
+from counterflow.render.tables import _domain
 from counterflow.twin import params as P
 from counterflow.twin.model import TwinResult
 from counterflow.world import geography as geo
 from counterflow.world import names as nm
 from counterflow.world.goods import GOODS
-from counterflow.world.industries import business_names, tax_ids
+from counterflow.world.industries import OCCUPATION_NAMES, business_names, tax_ids
 
 _GOOD = {g.hs_code: g for g in GOODS}
 _CITY_NAME = {p.place_id: p.name for p in geo.places_of("city")}
@@ -86,17 +96,21 @@ def build_parties(r: TwinResult, pop: Population, seed: int, start: dt.date) -> 
     for role, kind, countries, cities, industries, gcases, typ in groups:
         offsets.append(len(roles))
         for i, (c, city, ind) in enumerate(zip(countries, cities, industries)):
+            # Every trait drawn as for an honest party of the population (render.population).
             if kind == "business":
                 name = business_names(c, [_CITY_NAME[int(city)]], [ind], rng)[0]
-                reg = start - dt.timedelta(days=int(rng.integers(200, 4000)))
+                reg = start - dt.timedelta(days=int(registration_days_before(1, rng)[0]))
                 given = family = nat = birth = occ = None
                 tax = tax_ids(c, [name], np.array([reg.year]), rng)[0]
-                email = f"{name.split(' ')[0].lower()}{int(rng.integers(10, 99))}@163.com" if c == "CN" else None
+                site = bool(has_website(1, rng)[0])
+                dom = _domain(name)
+                email = f"info@{dom}" if site else f"{dom.split('.')[0]}{int(rng.integers(0, 97))}@gmail.com"
             else:
                 d, g, f = nm.person_names(c, 1, rng)
                 name, given, family, nat = d[0], g[0], f[0], c
-                birth = start - dt.timedelta(days=int(rng.integers(22 * 365, 60 * 365)))
-                occ, reg, tax = None, None, None
+                o, age = person_traits(1, rng)
+                birth = start - dt.timedelta(days=int(birth_days_before(age, rng)[0]))
+                occ, reg, tax, site = OCCUPATION_NAMES[int(o[0])], None, None, None
                 email = nm.emails(g, f, c, rng)[0]
             cols["kind"].append(kind)
             cols["name"].append(name)
@@ -110,7 +124,7 @@ def build_parties(r: TwinResult, pop: Population, seed: int, start: dt.date) -> 
             cols["registration_date"].append(reg)
             cols["tax_id"].append(tax)
             cols["trade_names"].append(None)
-            cols["has_website"].append(False if kind == "business" else None)
+            cols["has_website"].append(site)
             cols["phone"].append(nm.phones(c, 1, rng)[0])
             cols["email"].append(email)
             cols["address"].append(nm.street_addresses(c, 1, rng)[0])
@@ -129,7 +143,7 @@ def build_parties(r: TwinResult, pop: Population, seed: int, start: dt.date) -> 
         "typology": vocab.encode(typologies, vocab.TYPOLOGIES),
         "case_id": pa.array(cases, pa.int64()),
     })
-    accounts = _accounts(pid, cols["country"], cols["kind"], pop, rng, start)
+    accounts = _accounts(pid, cols["country"], cols["kind"], cols["registration_date"], pop, rng, start)
     o = offsets + [n]
     parts = [pid[o[i]:o[i + 1]] for i in range(len(groups))]
     return IllicitParties(*parts, parties=parties, labels=labels, accounts=accounts)
@@ -139,8 +153,8 @@ _ARROW = {"birth_date": pa.date32(), "registration_date": pa.date32(), "trade_na
           "has_website": pa.bool_(), "city_id": pa.int32()}
 
 
-def _accounts(pid: np.ndarray, countries: list[str], kinds: list[str], pop: Population,
-              rng: np.random.Generator, start: dt.date) -> pa.Table:
+def _accounts(pid: np.ndarray, countries: list[str], kinds: list[str], registered: list[dt.date | None],
+              pop: Population, rng: np.random.Generator, start: dt.date) -> pa.Table:
     banks = {}
     for b in pop.banks:
         if b.kind == "bank":
@@ -148,13 +162,18 @@ def _accounts(pid: np.ndarray, countries: list[str], kinds: list[str], pop: Popu
     bank_ids, currency, types, number = [], [], [], []
     for c, k in zip(countries, kinds):
         pool = banks.get(c) or banks["US"]
-        b = pool[int(rng.integers(0, len(pool)))]
+        b = zipf_pick(pool, rng)
         bank_ids.append(b.bank_id)
         currency.append(b.currency)
         types.append("business" if k == "business" else "checking")
         number.append(f"{b.bank_id * 10**12 + int(rng.integers(10**9, 10**12)):015d}")
     n = len(pid)
-    opened = [start - dt.timedelta(days=int(x)) for x in rng.integers(60, 2500, n)]
+    # Opened on the population's curves (a business's within its registration, a person's tenure).
+    days = np.where(np.array(kinds) == "business",
+                    business_account_days_before(np.array([(start - r).days if r else 0 for r in registered],
+                                                          np.int64), rng),
+                    checking_days_before(person_traits(n, rng)[1], rng))
+    opened = [start - dt.timedelta(days=int(x)) for x in days]
     return pa.table({
         "account_id": opaque_ids(TWIN_ACCOUNTS, np.arange(n)),
         "party_id": pid,

@@ -28,7 +28,7 @@ from counterflow.scenario.laundering_trade import SupplierPayments, TradeLaunder
 
 CmlnOrganisation = Literal["sinaloa", "cjng", "dominican_tco", "independent"]
 BankCountry = Literal["US", "MX", "CN", "HK", "CA", "IN"]
-SCALE_PER_PERSON = 4e-7
+SCALE_PER_PERSON = 2e-8
 
 
 class _Lever(Strict):
@@ -105,7 +105,7 @@ class Laundering(Strict):
     # Share of the laundered cash seen by this dataset's banks; None: SCALE_PER_PERSON per person.
     cash_scale: float | None = Field(None, gt=0, le=1)
     # Cash collects in a stash until a courier pick-up of about this size (the factbox: $150,000).
-    pickup_usd: float = Field(40_000, ge=1_000, le=10_000_000)
+    pickup_usd: float = Field(15_000, ge=1_000, le=10_000_000)
     # Broker commission on the pesos, drawn per pick-up (2-5% per the reporting).
     fee_min: float = Field(0.02, ge=0, le=0.5)
     fee_max: float = Field(0.05, ge=0, le=0.5)

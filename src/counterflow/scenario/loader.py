@@ -63,7 +63,7 @@ def read_bounded(path: Path, what: str, limit: int = MAX_BYTES) -> str:
 
 BUILTIN_SCENARIOS: tuple[str, ...] = (
     "tiny", "default", "medium", "large", "xlarge",
-    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled", "bank-cutoff",
+    "baseline", "china-schedules-4ap", "manzanillo-x10", "brokers-dismantled", "bank-cutoff", "hi", "li",
 )
 
 

@@ -9,6 +9,11 @@ from counterflow.render.calendar import Day, times
 from counterflow.render.economy.context import COUNTRY_CUR, PRICE, Context, weighted_pick
 from counterflow.world.industries import INDUSTRIES
 
+# Median supplier payment and a typical day's cash takings (USD at US prices, before the firm's
+# size): firms move most of an economy's value, so the laundered share of it stays a few percent.
+B2B_USD = 4_000.0
+TAKINGS_USD = 1_600.0
+
 
 def b2b(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     if not d.is_business_day:
@@ -29,8 +34,8 @@ def b2b(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     payer, payee = payer[keep], payee[keep]
     c_from, c_to = b.country[payer], b.country[payee]
     cross = c_from != c_to
-    local = 2500.0 * PRICE[c_from] * b.size[payer] ** 0.3 / ctx.usd[d.index, COUNTRY_CUR[c_from]]
-    amount = np.round(local * rng.lognormal(0, 1.0, len(payer)), 2)
+    local = B2B_USD * PRICE[c_from] * b.size[payer] ** 0.3 / ctx.usd[d.index, COUNTRY_CUR[c_from]]
+    amount = np.round(local * rng.lognormal(0, 1.1, len(payer)), 2)
     domestic_channel = rng.choice(
         np.array([CHAN["ACH"], CHAN["WIRE"], CHAN["CHEQUE"]]), len(payer), p=[0.6, 0.25, 0.15]
     )
@@ -70,8 +75,8 @@ def cash_takings(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) 
     if len(who) == 0:
         return
     c = b.country[who]
-    local = 900.0 * PRICE[c] * b.size[who] ** 0.5 * share[who] / 0.3 / ctx.usd[d.index, COUNTRY_CUR[c]]
-    amount = np.round(local * rng.lognormal(0, 0.5, len(who)), 0)
+    local = TAKINGS_USD * PRICE[c] * b.size[who] ** 0.5 * share[who] / 0.3 / ctx.usd[d.index, COUNTRY_CUR[c]]
+    amount = np.round(local * rng.lognormal(0, 0.7, len(who)), 0)
     rows.add(
         ts=times(d, "branch", len(who), rng),
         dst=b.account[who],

@@ -147,7 +147,8 @@ class Adaptation:
                                               ((network.cn[j], network.wallet[j]), "CN", ("CN", "wallet"))):
                     if any(int(a) in moved for a in accts):  # already moved off a cut-off bank: keep that
                         continue
-                    fresh = b.add("money_broker", "C1", country, "CN", case, banks, opened_before=day)
+                    nat = {"US": "resident", "MX": "MX"}.get(country, "CN")
+                    fresh = b.add("money_broker", "C1", country, nat, case, banks, opened_before=day)
                     old += [int(a) for a in accts]
                     new += [int(f[0]) for f in fresh]
                     on += [day] * len(accts)

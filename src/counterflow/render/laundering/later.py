@@ -191,7 +191,7 @@ def _own(ctx, pk, b, buf: _Buf, rng: np.random.Generator) -> None:  # noqa: ANN0
     cases = sorted(set(pk.case[pk.channel == OWN].tolist()))
     if not cases:
         return
-    funnels = b.add("funnel_account", "F4", "US", "US", np.repeat(cases, 3), ("US",))[0].reshape(len(cases), 3)
+    funnels = b.add("funnel_account", "F4", "US", "resident", np.repeat(cases, 3), ("US",))[0].reshape(len(cases), 3)
     mx = b.add("cartel", "F4", "MX", "MX", np.array(cases), ("MX",))[0]
     row = {c: k for k, c in enumerate(cases)}
     r = np.array([row[int(c)] for c in pk.case[i]], np.int64)

@@ -44,6 +44,29 @@ def _us_cities(ctx: Context) -> np.ndarray:
     return np.array([c.place_id for c in geo.places_of("city", "US")], np.int32)
 
 
+def _home_city(ctx: Context, accounts: np.ndarray) -> np.ndarray:
+    """The city of each account's holder for the population's persons (-1 for other accounts)."""
+    ids, city = ctx.prepared("laundering_home_city", _account_cities)
+    pos = np.searchsorted(ids, accounts).clip(0, max(len(ids) - 1, 0))
+    return np.where((len(ids) > 0) & (ids[pos] == accounts), city[pos], -1) if len(ids) else np.full(len(accounts), -1)
+
+
+def _account_cities(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    a, p = ctx.pop.accounts, ctx.pop.persons
+    person = a.owner_kind == 0
+    ids, city = a.account_id[person], p.city[a.owner[person]]
+    o = np.argsort(ids)
+    return ids[o], city[o].astype(np.int64)
+
+
+def _parts(local: np.ndarray, usd: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each peso or yuan payment as wires of about 1,500-5,000 dollars each (adding up to it to the
+    cent): one wire of a whole pick-up's pesos would be far larger than any honest transfer in
+    Mexico or China, where amounts follow the price level. Returns (owner, amounts)."""
+    k = np.maximum(1, np.ceil(usd / rng.uniform(1_500, 5_000, len(usd)))).astype(np.int64)
+    return split_total(local, k, 0.3, rng, 2)
+
+
 def generate(ctx: Context, d: Day, rng: np.random.Generator, rows: TxnRows) -> None:
     if ctx.cash_proceeds is None or not ctx.scenario.laundering.enabled:
         return
@@ -91,7 +114,10 @@ def _pickup_legs(ctx: Context, d: Day, rng: np.random.Generator, lp: Plan, emit)
     dst = pk.dep_acct[dsel]
     m_live = mule[owner]
     cities = ctx.prepared("laundering_cities", _us_cities)
-    loc = np.where(m_live, pk.city[live][owner], cities[rng.integers(0, len(cities), len(owner))])
+    # Mules bank at home mostly (at a branch of their own city, four times in five), couriers all over.
+    home = _home_city(ctx, dst)
+    mule_loc = np.where((home >= 0) & (rng.random(len(owner)) < 0.8), home, pk.city[live][owner])
+    loc = np.where(m_live, mule_loc, cities[rng.integers(0, len(cities), len(owner))])
     dep_ts = h0[owner] + rng.integers(_H // 2, 6 * _H, len(owner))
     emit(ts=dep_ts, dst=dst, amount_paid=amount, cur_paid=USD, channel=CHAN["CASH"], txn_type=TYPE["cash_deposit"],
          location=loc, typology=np.where(m_live, TYPOLOGY["F3"], TYPOLOGY["F4"]).astype(np.int8), case=case[owner])
@@ -121,8 +147,9 @@ def _pickup_legs(ctx: Context, d: Day, rng: np.random.Generator, lp: Plan, emit)
     mxn = ctx.convert(d.index, pesos_usd, USD, MXN)
     cartel = np.array([net.cartel[int(c)] for c in case], np.int64)
     f = np.flatnonzero(fiat)
-    emit(ts=h0[f] + rng.integers(0, 2 * _H, len(f)), src=net.mx[j[f]], dst=cartel[f], amount_paid=mxn[f],
-         cur_paid=MXN, channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"], case=case[f])
+    o, part = _parts(mxn[f], pesos_usd[f], rng)
+    emit(ts=h0[f][o] + rng.integers(0, 2 * _H, len(o)), src=net.mx[j[f]][o], dst=cartel[f][o], amount_paid=part,
+         cur_paid=MXN, channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"], case=case[f][o])
 
     # 2b. Dollars to the buyers (or their shoppers' cards), who pay yuan inside China.
     psel = np.flatnonzero(np.isin(pk.pay_own, live))
@@ -145,17 +172,20 @@ def _pickup_legs(ctx: Context, d: Day, rng: np.random.Generator, lp: Plan, emit)
          txn_type=np.where(card, TYPE["card_payment"], TYPE["transfer"]).astype(np.int8), typology=b_typ,
          case=case[b_own])
     b_cny = ctx.convert(d.index, b_usd, USD, CNY)
-    emit(ts=np.minimum(b_ts + rng.integers(0, _H, len(b_own)), end), src=b_cn, dst=net.cn[jb], amount_paid=b_cny,
-         cur_paid=CNY, channel=CHAN["P2P"], txn_type=TYPE["p2p"], typology=TYPOLOGY["C1"], case=case[b_own])
+    o, part = _parts(b_cny, b_usd, rng)
+    emit(ts=np.minimum(b_ts[o] + rng.integers(0, _H, len(o)), end), src=b_cn[o], dst=net.cn[jb][o], amount_paid=part,
+         cur_paid=CNY, channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"], case=case[b_own][o])
 
     # 2c. Yuan sold to a Mexico-based business person, who refills the peso pool.
     seller = rng.integers(0, net.peso_mx.shape[1], len(f))
     r_ts = np.minimum(h0[f] + rng.integers(4 * _H, 10 * _H, len(f)), end - _H)
-    emit(ts=r_ts, src=net.cn[j[f]], dst=net.peso_cn[j[f], seller],
-         amount_paid=ctx.convert(d.index, pesos_usd[f], USD, CNY), cur_paid=CNY, channel=CHAN["P2P"],
-         txn_type=TYPE["p2p"], typology=TYPOLOGY["C1"], case=case[f])
-    emit(ts=r_ts + rng.integers(0, _H, len(f)), src=net.peso_mx[j[f], seller], dst=net.mx[j[f]], amount_paid=mxn[f],
-         cur_paid=MXN, channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"], case=case[f])
+    o, part = _parts(ctx.convert(d.index, pesos_usd[f], USD, CNY), pesos_usd[f], rng)
+    emit(ts=r_ts[o], src=net.cn[j[f]][o], dst=net.peso_cn[j[f], seller][o], amount_paid=part, cur_paid=CNY,
+         channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"], case=case[f][o])
+    o, part = _parts(mxn[f], pesos_usd[f], rng)
+    emit(ts=r_ts[o] + rng.integers(0, _H, len(o)), src=net.peso_mx[j[f], seller][o], dst=net.mx[j[f]][o],
+         amount_paid=part, cur_paid=MXN, channel=CHAN["WIRE"], txn_type=TYPE["transfer"], typology=TYPOLOGY["C1"],
+         case=case[f][o])
 
     # 3. Crypto: the collected dollars buy USDT; the broker's wallet pays the cartel's less the fee.
     c = np.flatnonzero(~fiat)

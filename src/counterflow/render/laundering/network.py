@@ -27,9 +27,17 @@ import pyarrow as pa
 from counterflow.dataset import vocab
 from counterflow.render.ids import LAUNDER_ACCOUNTS, LAUNDER_PARTIES, opaque_ids, rng_for
 from counterflow.render.laundering.adapt import Adaptation, Slots, bank_of
-from counterflow.render.population import COUNTRY_INDEX, OCC_INDEX
+from counterflow.render.population import (
+    COUNTRY_INDEX,
+    OCC_INDEX,
+    birth_days_before,
+    checking_days_before,
+    person_traits,
+    zipf_pick,
+)
 from counterflow.world import geography as geo
 from counterflow.world import names as nm
+from counterflow.world.industries import OCCUPATION_NAMES
 
 ORG_CASE_BASE = 3001  # cash_proceeds.case_id = 3001 + position in vocab.ORGANISATIONS
 MULE_OCCUPATIONS = ("student", "homemaker", "retiree", "laborer")
@@ -114,26 +122,28 @@ def build_plan(ctx) -> Plan:  # noqa: ANN001 - Context (a circular import otherw
     J = lc.brokers
     net_case = cases[np.arange(J) % len(cases)]
     ad = Adaptation.build(lc.levers, sc, pop, rng)
-    b = _PartyBuilder(rng, sc.start_date, pop.banks, ad.cut_banks)
+    b = _PartyBuilder(rng, sc.start_date, pop.banks, ad.cut_banks, sc.us_foreign_nationals)
 
     def nodes(role: str, typ: str | None, country: str, nationality: str, n_per: int, bank_countries: tuple[str, ...]):
         case = np.repeat(net_case, n_per)
         accts = b.add(role, typ, country, nationality, case, bank_countries)
         return [a.reshape(J, n_per) for a in accts]
 
-    (us,) = nodes("money_broker", "C1", "US", "CN", 1, ("US",))
-    (mx,) = nodes("money_broker", "C1", "MX", "CN", 1, ("MX",))
+    # Nominees and couriers are as mixed as the residents of their country ("resident"); the dollar
+    # buyers are Chinese nationals in the US (they pay in yuan at home).
+    (us,) = nodes("money_broker", "C1", "US", "resident", 1, ("US",))
+    (mx,) = nodes("money_broker", "C1", "MX", "MX", 1, ("MX",))
     (cn, wallet) = nodes("money_broker", "C1", "CN", "CN", 1, ("CN", "wallet"))
-    (funnel,) = nodes("broker_courier", "F4", "US", "CN", lc.couriers_per_broker, ("US",))
+    (funnel,) = nodes("broker_courier", "F4", "US", "resident", lc.couriers_per_broker, ("US",))
     dollar_us, dollar_cn = nodes("dollar_buyer", "C1", "US", "CN", lc.dollar_buyers_per_broker, ("US", "CN"))
     peso_mx, peso_cn = nodes("peso_buyer", "C1", "MX", "MX", lc.peso_buyers_per_broker, ("MX", "CN"))
-    (passthru,) = nodes("funnel_account", "C3", "US", "CN", lc.pass_through_per_broker, ("US",))
+    (passthru,) = nodes("funnel_account", "C3", "US", "resident", lc.pass_through_per_broker, ("US",))
     cartel, cartel_wallet = b.add("cartel", "C1", "MX", "MX", cases, ("MX", "wallet"))
     mule_pool, holder_pool = _pools(pop, ad, rng)
     mule_r, holder_r = _Recruiter(mule_pool, pop.persons.checking), _Recruiter(holder_pool, pop.persons.checking)
     mules = Slots(mule_r.initial(net_case, lc.mules_per_broker), net_case, mule_r.take)
     holders = Slots(holder_r.initial(net_case, lc.card_holders_per_broker), net_case, holder_r.take)
-    couriers = Slots(funnel, net_case, lambda case: int(b.add("broker_courier", "F4", "US", "CN",
+    couriers = Slots(funnel, net_case, lambda case: int(b.add("broker_courier", "F4", "US", "resident",
                                                                np.array([case]), ("US",))[0][0]))
     network = Network(net_case, us[:, 0], mx[:, 0], cn[:, 0], wallet[:, 0], dollar_us, dollar_cn, peso_mx, peso_cn,
                       passthru, dict(zip(cases.tolist(), cartel.tolist())),
@@ -347,7 +357,8 @@ def _assign(ctx, pk: Pickups, net: Network, mules: Slots, holders: Slots, courie
             via[i] = net.passthru[j, int(u_slot[i, -1]) % net.passthru.shape[1]]
     own = np.array(pay_own, np.int64)
     paying = np.unique(own)
-    _, amounts = split_total(pk.cash[paying], np.bincount(own, minlength=n)[paying], 0.3, rng)
+    # Dollar sales carry cents, as wires between people do (the pick-up itself is whole dollars).
+    _, amounts = split_total(pk.cash[paying], np.bincount(own, minlength=n)[paying], 0.3, rng, 2)
     pk.dep_own, pk.dep_acct = np.array(dep_own, np.int64), np.array(dep_acct, np.int64)
     pk.pay_own, pk.pay_acct, pk.pay_cn = own, np.array(pay_acct, np.int64), np.array(pay_cn, np.int64)
     pk.pay_usd, pk.via = amounts, via
@@ -357,8 +368,10 @@ def _assign(ctx, pk: Pickups, net: Network, mules: Slots, holders: Slots, courie
 class _PartyBuilder:
     """New illicit persons with one account per listed bank country."""
 
-    def __init__(self, rng: np.random.Generator, start: dt.date, banks, cut: dict[int, int]) -> None:  # noqa: ANN001
+    def __init__(self, rng: np.random.Generator, start: dt.date, banks, cut: dict[int, int],  # noqa: ANN001
+                 nationals: dict[str, float] | None = None) -> None:
         self.rng, self.start, self.cut = rng, start, cut
+        self.nationals = dict(nationals or {})  # foreign nationals among US residents (shares)
         self.banks: dict[str, list] = {}
         for bk in banks:
             if bk.kind == "bank":
@@ -377,17 +390,29 @@ class _PartyBuilder:
         rng, n = self.rng, len(case)
         first = len(self.labels["role"])
         pid = opaque_ids(LAUNDER_PARTIES, np.arange(first, first + n))
-        display, given, family = nm.person_names(nationality, n, rng)
+        # "resident": nationalities drawn as the country's residents' are (the scenario's mix).
+        nats = np.array([nationality] * n, object) if nationality != "resident" else self._nationalities(country, n)
+        display, given, family = (np.empty(n, object) for _ in range(3))
+        email = np.empty(n, object)
+        for nat in sorted(set(nats)):
+            m = nats == nat
+            display[m], given[m], family[m] = nm.person_names(nat, int(m.sum()), rng)
+            email[m] = nm.emails(list(given[m]), list(family[m]), nat, rng)
+        display, given, family = list(display), list(given), list(family)
         cities = geo.places_of("city", country)
         w = np.array([c.population_k for c in cities], float)
         city = [cities[i] for i in rng.choice(len(cities), n, p=w / w.sum())]
+        # Occupation, age and account tenure as for an honest person (see population.person_traits).
+        occupation, age = person_traits(n, rng)
+        tenure = checking_days_before(age, rng)
         cols = {
             "kind": ["person"] * n, "name": display, "given_name": given, "family_name": family,
-            "country": [country] * n, "nationality": [nationality] * n,
-            "birth_date": [self.start - dt.timedelta(days=int(x)) for x in rng.integers(22 * 365, 60 * 365, n)],
-            "occupation": [None] * n, "industry_code": [None] * n, "registration_date": [None] * n,
+            "country": [country] * n, "nationality": list(nats),
+            "birth_date": [self.start - dt.timedelta(days=int(x)) for x in birth_days_before(age, rng)],
+            "occupation": [OCCUPATION_NAMES[o] for o in occupation], "industry_code": [None] * n,
+            "registration_date": [None] * n,
             "tax_id": [None] * n, "trade_names": [None] * n, "has_website": [None] * n,
-            "phone": nm.phones(country, n, rng), "email": nm.emails(given, family, nationality, rng),
+            "phone": nm.phones(country, n, rng), "email": list(email),
             "address": nm.street_addresses(country, n, rng), "city_id": [c.place_id for c in city],
             "state": [c.state for c in city],
         }
@@ -402,18 +427,31 @@ class _PartyBuilder:
             first_acct = len(self.accounts["party"])
             pool = self.banks.get(bc) or self.banks["US"]
             for i in range(n):
-                bk = pool[int(rng.integers(0, len(pool)))]
+                bk = pool[int(rng.integers(0, len(pool)))] if bc == "wallet" else zipf_pick(pool, rng)
                 self.accounts["party"].append(int(pid[i]))
                 self.accounts["bank_id"].append(bk.bank_id)
                 self.accounts["account_number"].append(f"{bk.bank_id * 10**12 + int(rng.integers(10**9, 10**12)):015d}")
-                # An account abroad (a dollar buyer's account at home in China) is a foreign one.
-                kind = "wallet" if bc == "wallet" else "checking" if bc == country else "foreign_currency"
+                # An account abroad (a dollar buyer's account at home in China) is an ordinary
+                # checking account in that bank's currency, as honest foreign nationals keep at home
+                # (population: home accounts).
+                kind = "wallet" if bc == "wallet" else "checking"
                 self.accounts["account_type"].append(kind)
                 self.accounts["currency"].append("USDT" if bc == "wallet" else bk.currency)
-                back = int(rng.integers(30, 1500)) if opened_before is None else \
-                    int(rng.integers(3, 30)) - opened_before
+                back = int(rng.integers(30, 4 * 365)) if bc == "wallet" else int(tenure[i])
+                if opened_before is not None:
+                    back = int(rng.integers(3, 30)) - opened_before
                 self.accounts["open_date"].append(self.start - dt.timedelta(days=back))
             out.append(opaque_ids(LAUNDER_ACCOUNTS, np.arange(first_acct, first_acct + n)))
+        return out
+
+    def _nationalities(self, country: str, n: int) -> np.ndarray:
+        out = np.array([country] * n, object)
+        if country == "US":
+            u = self.rng.random(n)
+            edge = 0.0
+            for code, share in self.nationals.items():
+                out[(u >= edge) & (u < edge + share)] = code
+                edge += share
         return out
 
     def add_usd_accounts(self, party_ids: np.ndarray, country: str) -> np.ndarray:
@@ -421,7 +459,7 @@ class _PartyBuilder:
         first = len(self.accounts["party"])
         pool = self.banks[country]
         for pid in party_ids:
-            bk = pool[int(self.rng.integers(0, len(pool)))]
+            bk = zipf_pick(pool, self.rng)
             opened = self.start - dt.timedelta(days=int(self.rng.integers(30, 1500)))
             self._account(int(pid), bk, "foreign_currency", "USD", opened)
         return opaque_ids(LAUNDER_ACCOUNTS, np.arange(first, first + len(party_ids)))
@@ -449,7 +487,7 @@ class _PartyBuilder:
                     if bk.bank_id not in cut] or [bk for bk in self.banks["US"] if bk.bank_id not in cut]
             day = cut[a["bank_id"][i]]
             opened = self.start + dt.timedelta(days=day - int(rng.integers(3, 30)))
-            self._account(a["party"][i], pool[int(rng.integers(0, len(pool)))], a["account_type"][i],
+            self._account(a["party"][i], zipf_pick(pool, rng), a["account_type"][i],
                           a["currency"][i], opened)
             old.append(i)
             on.append(day)

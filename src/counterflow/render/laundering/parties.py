@@ -18,7 +18,17 @@ from counterflow.dataset import vocab
 from counterflow.render.ids import TRADE_ACCOUNTS, TRADE_PARTIES, opaque_ids
 from counterflow.world import geography as geo
 from counterflow.world import names as nm
-from counterflow.world.industries import business_names, tax_ids
+from counterflow.render.population import (
+    birth_days_before,
+    business_account_days_before,
+    checking_days_before,
+    has_website,
+    person_traits,
+    registration_days_before,
+    zipf_pick,
+)
+from counterflow.render.tables import _domain
+from counterflow.world.industries import OCCUPATION_NAMES, business_names, tax_ids
 
 _COLS = ("kind", "name", "given_name", "family_name", "country", "nationality", "birth_date", "occupation",
          "industry_code", "registration_date", "tax_id", "trade_names", "has_website", "phone", "email",
@@ -53,6 +63,7 @@ class PartyBuilder:
         self.acct: dict[str, list] = {k: [] for k in ("party", "bank_id", "account_number", "account_type",
                                                       "currency", "open_date")}
         self.currency: dict[int, str] = {}
+        self.tenure: dict[int, int] = {}  # party position -> days its first account opens before the start
 
     def _party(self, row: dict[str, Any], role: str, typology: str | None, case: int) -> int:
         pid = int(opaque_ids(TRADE_PARTIES, self.first + len(self.pid)))
@@ -69,10 +80,14 @@ class PartyBuilder:
         rng = self.rng
         display, given, family = nm.person_names(nationality, 1, rng)
         city = _city(country, rng)
+        # Occupation and age as for an honest person (population.person_traits); the account opens
+        # on the population's tenure curve.
+        occupation, age = person_traits(1, rng)
+        self.tenure[self.first + len(self.pid)] = int(checking_days_before(age, rng)[0])
         return self._party({
             "kind": "person", "name": display[0], "given_name": given[0], "family_name": family[0],
-            "country": country, "nationality": nationality,
-            "birth_date": self.start - dt.timedelta(days=int(rng.integers(22 * 365, 60 * 365))),
+            "country": country, "nationality": nationality, "occupation": OCCUPATION_NAMES[int(occupation[0])],
+            "birth_date": self.start - dt.timedelta(days=int(birth_days_before(age, rng)[0])),
             "phone": nm.phones(country, 1, rng)[0], "email": nm.emails(given, family, nationality, rng)[0],
             "address": nm.street_addresses(country, 1, rng)[0], "city_id": city.place_id, "state": city.state,
             **override,
@@ -86,21 +101,29 @@ class PartyBuilder:
         rng = self.rng
         city = _city(country, rng)
         name = business_names(country, [city.name], [name_industry], rng)[0]
-        reg = self.start - dt.timedelta(days=int(rng.integers(120, 900) if shell else rng.integers(900, 6000)))
+        # Registered as long before the window as an honest firm (shelf companies are bought old);
+        # the account opens on the population's curve.
+        days = registration_days_before(1, rng)
+        self.tenure[self.first + len(self.pid)] = int(business_account_days_before(days, rng)[0])
+        reg = self.start - dt.timedelta(days=int(days[0]))
         head = name.split(" ")[0]
         address = nm.street_addresses(country, 1, rng)[0]
+        domain = _domain(name)
         if shell:
             words = ("Trading", "Global", "Import Export", "Group", "International", "Supply")
             dba = [f"{head} {w}" for w in rng.choice(words, int(rng.integers(3, 5)), replace=False)]
             address = f"{address}, Apt {int(rng.integers(1, 40))}{'ABCD'[int(rng.integers(0, 4))]}"
-            email = f"{head.lower()}{int(rng.integers(10, 99))}@gmail.com"
+            website = False
         else:
-            dba = None
-            email = f"info@{''.join(ch for ch in name.split(' ')[0].lower() if ch.isalnum())}.com"
+            # A real-looking firm: a website as often as an honest one, trade names as rarely.
+            n_dba = int(rng.choice(3, p=[0.85, 0.12, 0.03]))
+            dba = [f"{head} {w}" for w in ("Trading", "Group")[:n_dba]] or None
+            website = bool(has_website(1, rng)[0])
+        email = f"info@{domain}" if website else f"{domain.split('.')[0]}{int(rng.integers(0, 97))}@gmail.com"
         row = {
             "kind": "business", "name": name, "country": country, "industry_code": industry or name_industry,
             "registration_date": reg, "tax_id": tax_ids(country, [name], np.array([reg.year]), rng)[0],
-            "trade_names": dba, "has_website": not shell, "phone": nm.phones(country, 1, rng)[0],
+            "trade_names": dba, "has_website": website, "phone": nm.phones(country, 1, rng)[0],
             "email": email, "address": address, "city_id": city.place_id, "state": city.state,
         }
         row.update(override)
@@ -115,16 +138,20 @@ class PartyBuilder:
             currency = "USDT"
         else:
             pool = self.banks.get(country) or self.banks["US"]
-            bk = pool[int(rng.integers(0, len(pool)))]
+            bk = zipf_pick(pool, rng)
             currency = bk.currency
         aid = int(opaque_ids(TRADE_ACCOUNTS, self.first + len(self.acct["party"])))
+        pos = self.first + self.pid.index(party) if party in self.pid else -1
         self.currency[aid] = currency
         self.acct["party"].append(int(party))
         self.acct["bank_id"].append(bk.bank_id)
         self.acct["account_number"].append(f"{bk.bank_id * 10**12 + int(rng.integers(10**9, 10**12)):015d}")
         self.acct["account_type"].append(account_type)
         self.acct["currency"].append(currency)
-        self.acct["open_date"].append(self.start - dt.timedelta(days=int(rng.integers(30, 1500))))
+        # A party's first account opens on its tenure; a wallet or a second account later.
+        days = self.tenure.pop(pos, None) if account_type != "wallet" else None
+        days = days if days is not None else int(rng.integers(30, 4 * 365))
+        self.acct["open_date"].append(self.start - dt.timedelta(days=days))
         return aid
 
     def currency_of(self, account: int) -> str:

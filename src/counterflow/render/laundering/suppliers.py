@@ -280,10 +280,12 @@ def _lookalikes(ctx: Context, b: PartyBuilder, rng: np.random.Generator, legs: L
             wallet[i] = b.account(int(bz.party_id[i]), str(codes[bz.country[i]]), "wallet")
         return wallet[i]
 
+    turn = 0  # payer industries take turns, so even a short run has labs and vets among the payers
     for d0 in range(sc.days):
         d = business_day(sc.start_date, d0)
         for _ in range(rng.poisson(sp.lookalike_crypto_per_1k * rate)):
-            grp = groups[int(rng.integers(0, len(groups)))]
+            grp = groups[turn % len(groups)]
+            turn += 1
             i = int(grp[int(rng.integers(0, len(grp)))])
             m = int(makers[int(rng.choice(len(makers), p=w / w.sum()))])
             usd = float(np.round(np.exp(rng.normal(np.log(2500), 0.8)), 2))
