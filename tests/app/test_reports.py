@@ -106,3 +106,19 @@ def test_download_waits_for_the_second_approval(clients):
         assert b"Edited narrative: swap legs within minutes." in r.content
     casefile = a.get("/cases/1/casefile").text
     assert "Edited narrative" in casefile and "confirmed" in casefile
+
+
+def test_goaml_reports_a_crypto_account_as_no_currency() -> None:
+    """goAML takes ISO 4217 codes: a USDT wallet is XXX with the asset named, a peso account keeps MXN."""
+    import xml.etree.ElementTree as ET
+
+    from counterflow.app.reports.goaml import _account
+
+    root = ET.Element("t_to")
+    _account(root, "to", {"account_id": 7, "currency": "USDT", "name": "Wu Fang", "bank_name": "X", "bank_country": "US"})
+    _account(root, "to", {"account_id": 8, "currency": "MXN", "name": "Ana Ruiz"})
+    usdt, mxn = root.findall("to_account")
+    assert usdt.findtext("currency_code") == "XXX" and usdt.findtext("non_bank_institution") == "true"
+    assert usdt.findtext("account_name") == "Wu Fang (USDT wallet)"
+    assert mxn.findtext("currency_code") == "MXN" and mxn.findtext("non_bank_institution") == "false"
+    assert mxn.findtext("account_name") == "Ana Ruiz"

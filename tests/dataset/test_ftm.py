@@ -158,8 +158,25 @@ def test_phone_e164_known_answers() -> None:
     # the 40th, 647); a US holder keeps it.
     assert phone_e164("+1 213-835-9762", "CA") == "+16478359762"
     assert phone_e164("+1 213-835-9762", "US") == "+12138359762"
-    # 19 Hong Kong leads: 18 is the last, 97; the calling code decides, not the holder's country.
-    assert phone_e164("+852 18960677", "US") == "+85297960677"
+    # 16 Hong Kong leads: 18 % 16 = 2, the third, 24; the calling code decides, not the holder's country.
+    assert phone_e164("+852 18960677", "US") == "+85224960677"
+    # A North American exchange code cannot start with 0 or 1: 0 becomes 2.
+    assert phone_e164("+1 416-035-9762", "CA") == "+14162359762"
+
+
+@pytest.mark.parametrize("country", ["CA", "MX", "HK", "IN"])
+def test_any_drawn_number_exports_valid(country: str) -> None:
+    """Whatever digits a generator draws for a country with rules, followthemoney keeps the export."""
+    import numpy as np
+    from followthemoney import registry  # the test extra installs it
+
+    from counterflow.dataset.ftm import _PHONE_RULES, phone_e164
+
+    code, n, _ = _PHONE_RULES[country]
+    rng = np.random.default_rng(7)
+    for digits in rng.integers(0, 10, size=(2000, n)):
+        v = phone_e164(f"+{code} " + "".join(map(str, digits)), country)
+        assert registry.phone.clean(v) == v and registry.phone.country_hint(v) == country.lower(), v
     assert phone_e164(None, "US") is None and phone_e164("", "MX") is None
 
 

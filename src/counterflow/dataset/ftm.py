@@ -53,8 +53,8 @@ _PHONE_RULES: dict[str, tuple[str, int, tuple[int, ...]]] = {
                      418, 428, 431, 437, 438, 450, 468, 474, 506, 514, 519, 548, 579, 581, 584, 587, 604, 613,
                      622, 633, 639, 647, 672, 683, 705, 709, 742, 753, 778, 780, 782, 807, 819, 825, 867, 873,
                      879, 902, 905, 942)),
-    "MX": ("52", 10, (22, 33, 44, 45, 55, 56, 63, 72, 77, 81, 96, 99)),
-    "HK": ("852", 8, (21, 23, 24, 25, 26, 27, 28, 29, 61, 63, 64, 65, 69, 92, 93, 94, 95, 96, 97)),
+    "MX": ("52", 10, (22, 33, 44, 45, 55, 56, 72, 77, 81, 96, 99)),
+    "HK": ("852", 8, (21, 23, 24, 25, 26, 27, 28, 29, 61, 63, 64, 65, 69, 94, 96, 97)),
     "IN": ("91", 10, tuple(range(60, 100))),
 }
 
@@ -119,6 +119,9 @@ def phone_e164(phone: str | None, country: str | None) -> str | None:
     lead = int(national[:k])
     if lead not in leads:
         national = f"{leads[lead % len(leads)]:0{k}d}" + national[k:]
+    if code == "1" and national[3] in "01":
+        # A North American exchange code starts with 2-9 (NXX): 0 and 1 move to 2 and 3.
+        national = national[:3] + str(int(national[3]) + 2) + national[4:]
     return "+" + code + national
 
 

@@ -18,6 +18,11 @@ from typing import Any
 
 from counterflow.app.config import Filer
 from counterflow.app.reports.validate import El, check
+from counterflow.dataset.vocab import CURRENCIES
+from counterflow.world.currencies import CURRENCIES as _TWIN_CURRENCIES
+
+# The dataset's currencies that are ISO 4217 codes (not crypto assets).
+ISO_CURRENCIES = frozenset(CURRENCIES) - {c.code for c in _TWIN_CURRENCIES if c.is_crypto}
 
 FUNDS = {"CASH": "K", "default": "A"}         # K cash, A deposit/transfer (placeholders)
 TRANSMODE = {"CASH": "K", "WIRE": "E", "ACH": "E", "CARD": "C", "MSB": "M", "default": "E"}
@@ -74,9 +79,15 @@ def _account(parent: ET.Element, prefix: str, h: dict[str, Any]) -> None:
     _sub(a, "institution_code", h.get("bank_country") or "XX")
     _sub(a, "non_bank_institution", "false")
     _sub(a, "account", h.get("account_number") or h.get("account_id"))
-    _sub(a, "currency_code", h.get("currency") or "USD")
-    if h.get("name"):
-        _sub(a, "account_name", h["name"][:255])
+    cur = h.get("currency") or "USD"
+    # goAML takes ISO 4217 codes; a crypto account (USDT, BTC) is reported as XXX, ISO's "no
+    # currency", and its asset named in the institution's non-bank flag and the account name.
+    iso = cur if cur in ISO_CURRENCIES else "XXX"
+    if iso != cur:
+        a.find("non_bank_institution").text = "true"
+    _sub(a, "currency_code", iso)
+    if h.get("name") or iso != cur:
+        _sub(a, "account_name", (f"{h.get('name') or ''} ({cur} wallet)" if iso != cur else h["name"]).strip()[:255])
 
 
 def _person(parent: ET.Element, prefix: str, name: str) -> None:
