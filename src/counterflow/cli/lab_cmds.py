@@ -8,17 +8,34 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from counterflow.cli.output import console, emit_json, progress_bar
+from counterflow.cli.output import claim, console, emit_json, progress_bar
 
 lab_app = typer.Typer(help="The policy lab: calibrated forecasts, batches, sensitivity, planner.",
                       no_args_is_help=True)
 
 WORKERS = typer.Option(None, "--workers", "-w", help="Parallel processes (default: CPUs, at most 8).")
 OUT = typer.Option(Path("lab-run"), "--out", "-o", help="Run folder (created; files replaced atomically).")
+OVERWRITE = typer.Option(False, "--overwrite", help="Replace this command's results in the run folder.")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(lab_app, name="lab")
+
+
+def _claim(path: Path, overwrite: bool):  # noqa: ANN202
+    """The CLI's output rule (cli/output.py) for one result file of a run folder: locked while the
+    command runs, an existing one kept unless --overwrite, and only a JSON file replaced."""
+    from counterflow.files import first_line
+
+    return claim(path, kind="file", overwrite=overwrite, replaceable=first_line(r"\s*[{\[]", "a JSON file"),
+                 what="lab result")
+
+
+def _sections(path: Path) -> set[str]:
+    from counterflow.lab.store import read_json
+
+    doc = read_json(path)
+    return set(doc) if isinstance(doc, dict) else set()
 
 
 def _workers(n: int | None) -> int:
@@ -43,6 +60,7 @@ def calibrate_cmd(
     seed: int = typer.Option(42, "--seed", help="Master seed."),
     series_file: Path | None = typer.Option(None, "--series", help="Series CSV (default: the shipped copy)."),
     out: Path = OUT,
+    overwrite: bool = OVERWRITE,
     workers: int | None = WORKERS,
     json_out: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
@@ -60,11 +78,12 @@ def calibrate_cmd(
                                 generations=generations, keep=keep, draws=draws, seeds=seeds, seed=seed)
     except ValueError as exc:
         raise InputError(str(exc).splitlines()[-1] if str(exc) else "bad option") from None
-    series = S.load(series_file)
-    with progress_bar(not quiet and not json_out) as bar:
-        cal = calibrate(cfg, series=series, workers=_workers(workers), progress=bar)
-    sc = score(cal, series)
-    save(cal, sc, out)
+    with _claim(out / "calibration.json", overwrite):
+        series = S.load(series_file)
+        with progress_bar(not quiet and not json_out) as bar:
+            cal = calibrate(cfg, series=series, workers=_workers(workers), progress=bar)
+        sc = score(cal, series)
+        save(cal, sc, out)
     if json_out:
         emit_json(sc)
         return
@@ -143,6 +162,7 @@ def run_cmd(
     years: str = typer.Option("2021-2023", "--years", help="Period of whole years the outcomes cover."),
     seed: int = typer.Option(42, "--seed", help="Master seed."),
     out: Path = OUT,
+    overwrite: bool = OVERWRITE,
     workers: int | None = WORKERS,
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -166,10 +186,11 @@ def run_cmd(
         loaded.append((sc.name, sc.trafficking, end))
     if len({n for n, _, _ in loaded}) < len(loaded):
         raise InputError("two scenarios share a name; give each a distinct `name:`")
-    thetas, source = _draws(calibration, draws, seed)
-    with progress_bar(not quiet and not json_out) as bar:
-        b = run_batch(loaded, thetas, seeds, seed, period, _workers(workers), bar)
-    doc = save(b, out)
+    with _claim(out / "batch.json", overwrite):
+        thetas, source = _draws(calibration, draws, seed)
+        with progress_bar(not quiet and not json_out) as bar:
+            b = run_batch(loaded, thetas, seeds, seed, period, _workers(workers), bar)
+        doc = save(b, out)
     doc["draws_from"] = source
     if json_out:
         emit_json(doc)
@@ -215,6 +236,7 @@ def event_cmd(
     threshold: float = typer.Option(0.05, "--threshold", help="Price ratio above 1 + this counts as a rise."),
     seed: int = typer.Option(42, "--seed", help="Master seed."),
     out: Path = OUT,
+    overwrite: bool = OVERWRITE,
     workers: int | None = WORKERS,
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -224,11 +246,12 @@ def event_cmd(
     from counterflow.lab.runner import seeds as make_seeds
     from counterflow.lab.store import write_json
 
-    thetas = _draws(calibration, draws, seed)[0] if calibration else [{}]
-    with progress_bar(not quiet and not json_out) as bar:
-        res = event_study(thetas, make_seeds(seed, seeds, label=111), threshold=threshold,
-                          workers=_workers(workers), progress=bar)
-    write_json(out / "event_2019.json", res)
+    with _claim(out / "event_2019.json", overwrite):
+        thetas = _draws(calibration, draws, seed)[0] if calibration else [{}]
+        with progress_bar(not quiet and not json_out) as bar:
+            res = event_study(thetas, make_seeds(seed, seeds, label=111), threshold=threshold,
+                              workers=_workers(workers), progress=bar)
+        write_json(out / "event_2019.json", res)
     if json_out:
         emit_json(res)
         return
@@ -257,6 +280,7 @@ def sensitivity_cmd(
     params: str | None = typer.Option(None, "--params", help="Comma-separated parameters (default: all)."),
     seed: int = typer.Option(42, "--seed", help="Seed of the sample and of every run."),
     out: Path = OUT,
+    overwrite: bool = OVERWRITE,
     workers: int | None = WORKERS,
     json_out: bool = typer.Option(False, "--json", help="Print the indices as JSON."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
@@ -279,20 +303,23 @@ def sensitivity_cmd(
     names = tuple(p.strip() for p in params.split(",")) if params else None
     tr = Trafficking(start_date=d0)
     end = dt.date(period[1], 12, 31)
-    with progress_bar(not quiet and not json_out) as bar:
-        try:
-            if method == "morris":
-                res = SE.morris(tr, end, period, trajectories, params=names, seed=seed, workers=_workers(workers),
-                                progress=bar)
-            else:
-                res = SE.sobol(tr, end, period, base, params=names, seed=seed, workers=_workers(workers),
-                               progress=bar)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
     path = out / "sensitivity.json"
-    doc = read_json(path) if path.exists() else {}
-    doc[method] = res
-    write_json(path, doc)
+    # The file keeps one section per method: only replacing an existing section needs --overwrite.
+    adds = path.is_file() and method not in _sections(path)
+    with _claim(path, overwrite or adds):
+        with progress_bar(not quiet and not json_out) as bar:
+            try:
+                if method == "morris":
+                    res = SE.morris(tr, end, period, trajectories, params=names, seed=seed, workers=_workers(workers),
+                                    progress=bar)
+                else:
+                    res = SE.sobol(tr, end, period, base, params=names, seed=seed, workers=_workers(workers),
+                                   progress=bar)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+            doc = read_json(path) if path.exists() else {}
+            doc[method] = res
+        write_json(path, doc)
     if json_out:
         emit_json(res)
         return
@@ -324,6 +351,7 @@ def plan_cmd(
     random_plans: int = typer.Option(3, "--random", help="Random affordable plans."),
     seed: int = typer.Option(42, "--seed", help="Master seed."),
     out: Path = OUT,
+    overwrite: bool = OVERWRITE,
     workers: int | None = WORKERS,
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
@@ -347,10 +375,11 @@ def plan_cmd(
         raise InputError("--budget must be positive")
     sc, _ = load_scenario(scenario or "baseline")
     tr = sc.trafficking.model_copy(update={"start_date": d0})
-    with progress_bar(not quiet and not json_out) as bar:
-        res = plan(tr, budget, d1, d2, selection_seeds, evaluation_seeds, random_plans, seed,
-                   workers=_workers(workers), progress=bar)
-    write_json(out / "plan.json", res)
+    with _claim(out / "plan.json", overwrite):
+        with progress_bar(not quiet and not json_out) as bar:
+            res = plan(tr, budget, d1, d2, selection_seeds, evaluation_seeds, random_plans, seed,
+                       workers=_workers(workers), progress=bar)
+        write_json(out / "plan.json", res)
     if json_out:
         emit_json(res)
         return
@@ -377,9 +406,13 @@ def plan_cmd(
 def report_cmd(
     run: Path = typer.Argument(..., help="Lab run folder."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="HTML file to write."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report."),
 ) -> None:
     """One self-contained offline HTML page (plots inline) from a lab run folder."""
+    from counterflow.files import first_line
     from counterflow.lab.report import write
 
-    write(run, out)
+    with claim(out, kind="file", overwrite=overwrite, replaceable=first_line(r"(?i)\s*<!doctype html", "an HTML page"),
+               what="report"):
+        write(run, out)
     console.print(f"wrote {out}")
