@@ -210,18 +210,17 @@ def _no_debris(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
-def test_train_interrupted_keeps_the_old_model(tmp_path: Path, inputs: dict[str, Path], sig: int) -> None:
+def test_train_interrupted_keeps_the_old_model(tmp_path: Path, inputs: dict[str, Path]) -> None:
     target = tmp_path / "m.json"
     old = b'{"format": "counterflow-model", "format_version": 1}\n'  # an earlier model file
     target.write_bytes(old)
     args = _cli("train", inputs["small"], "--until", "2022-09-01T00:10", "--model", target, "--overwrite", "--json")
-    rc, err = interrupt(args, sig, locked(target))
-    check_status(rc, err, sig)
-    assert target.read_bytes() == old  # killed before it could have finished: the old model, untouched
-    if sig == signal.SIGINT:
-        assert rc == 130 and "Traceback" not in err
-        return
+    for sig in (signal.SIGINT, signal.SIGKILL):  # once it holds the lock, before the model exists
+        rc, err = interrupt(args, sig, locked(target))
+        check_status(rc, err, sig)
+        assert target.read_bytes() == old  # killed before it could have finished: the old model, untouched
+        if sig == signal.SIGINT:  # Ctrl-C outside a DuckDB query (Typer's silent exit 130) says so too
+            assert rc == 130 and err.strip().splitlines()[-1] == "interrupted", err
     # The next run into the same place works (no stale lock) and leaves nothing hidden.
     rerun = subprocess.run(args, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
@@ -229,15 +228,13 @@ def test_train_interrupted_keeps_the_old_model(tmp_path: Path, inputs: dict[str,
     assert json.loads(target.read_text())["format"] == "counterflow-model"
 
 
-@pytest.mark.parametrize("sig, point", [(signal.SIGKILL, "writing"), (signal.SIGINT, "locked")])
-def test_inspect_plot_interrupted_keeps_the_old_plot(tmp_path: Path, tiny_path: Path, sig: int, point: str) -> None:
+def test_inspect_plot_killed_while_writing_keeps_the_old_plot(tmp_path: Path, tiny_path: Path) -> None:
     target = tmp_path / "p.png"
     old = b"\x89PNG\r\n\x1a\n an earlier plot"
     target.write_bytes(old)
-    when = (lambda: any(".tmp-" in p.name for p in hidden_beside(target))) if point == "writing" else locked(target)
     args = _cli("inspect", tiny_path, "--quick", "--laundering", "--plot", target, "--overwrite", "--json")
-    rc, err = interrupt(args, sig, when)
-    check_status(rc, err, sig, landed=False)  # the plot is written in milliseconds: the run may have finished
+    rc, err = interrupt(args, signal.SIGKILL, lambda: any(".tmp-" in p.name for p in hidden_beside(target)))
+    check_status(rc, err, signal.SIGKILL, landed=False)  # the PNG takes milliseconds: the run may have finished
     data = target.read_bytes()
     assert data == old or (data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")), data[-16:]
     rerun = subprocess.run(args, capture_output=True, text=True)
