@@ -203,3 +203,76 @@ def test_lists_fetch_interrupted_keeps_the_old_list(tmp_path: Path) -> None:
     rerun = subprocess.run(_cli("lists", "fetch", src, "--out", target, "--overwrite", "--json"), capture_output=True)
     assert rerun.returncode == 0 and hidden_beside(target) == []
     assert target.read_bytes() == new
+
+
+def _no_debris(folder: Path) -> list[str]:
+    """Hidden names a writer leaves in ``folder`` (locks included: a finished run removes its own)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_train_interrupted_keeps_the_old_model(tmp_path: Path, inputs: dict[str, Path]) -> None:
+    target = tmp_path / "m.json"
+    old = b'{"format": "counterflow-model", "format_version": 1}\n'  # an earlier model file
+    target.write_bytes(old)
+    args = _cli("train", inputs["small"], "--until", "2022-09-01T00:10", "--model", target, "--overwrite", "--json")
+    for sig in (signal.SIGINT, signal.SIGKILL):  # once it holds the lock, before the model exists
+        rc, err = interrupt(args, sig, locked(target))
+        check_status(rc, err, sig)
+        assert target.read_bytes() == old  # killed before it could have finished: the old model, untouched
+        if sig == signal.SIGINT:  # Ctrl-C outside a DuckDB query (Typer's silent exit 130) says so too
+            assert rc == 130 and err.strip().splitlines()[-1] == "interrupted", err
+    # The next run into the same place works (no stale lock) and leaves nothing hidden.
+    rerun = subprocess.run(args, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _no_debris(tmp_path) == []
+    assert json.loads(target.read_text())["format"] == "counterflow-model"
+
+
+def test_inspect_plot_killed_while_writing_keeps_the_old_plot(tmp_path: Path, tiny_path: Path) -> None:
+    target = tmp_path / "p.png"
+    old = b"\x89PNG\r\n\x1a\n an earlier plot"
+    target.write_bytes(old)
+    args = _cli("inspect", tiny_path, "--quick", "--laundering", "--plot", target, "--overwrite", "--json")
+    rc, err = interrupt(args, signal.SIGKILL, lambda: any(".tmp-" in p.name for p in hidden_beside(target)))
+    check_status(rc, err, signal.SIGKILL, landed=False)  # the PNG takes milliseconds: the run may have finished
+    data = target.read_bytes()
+    assert data == old or (data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")), data[-16:]
+    rerun = subprocess.run(args, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert _no_debris(tmp_path) == [] and target.read_bytes().endswith(b"IEND\xaeB`\x82")
+
+
+CALIBRATE = """
+name: short
+start_date: 2021-01-01
+days: 10
+population: {persons: 100, businesses: 40}
+trafficking: {start_date: 2020-01-01}
+"""
+
+
+def test_calibrate_interrupted_keeps_table_and_plot_a_pair(tmp_path: Path) -> None:
+    """calibrate writes two files; killed between them, the folder must not hold a new table beside the
+    old plot. The point: the first hidden file of the run in the folder (the lock aside)."""
+    sc = tmp_path / "short.yaml"
+    sc.write_text(CALIBRATE, encoding="utf-8")
+    out = tmp_path / "cal"
+    first = subprocess.run(_cli("calibrate", "--scenario", sc, "--seed", "1", "--out", out, "--json"),
+                           capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    old = ((out / "calibration.csv").read_bytes(), (out / "calibration.png").read_bytes())
+    args = _cli("calibrate", "--scenario", sc, "--seed", "2", "--out", out, "--overwrite", "--json")
+    rc, err = interrupt(args, signal.SIGKILL,
+                        lambda: any(p.name.startswith(".calibration.") and not p.name.endswith(".lock")
+                                    for p in out.iterdir()))
+    check_status(rc, err, signal.SIGKILL)
+    now = ((out / "calibration.csv").read_bytes(), (out / "calibration.png").read_bytes())
+    rerun = subprocess.run(args, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    new = ((out / "calibration.csv").read_bytes(), (out / "calibration.png").read_bytes())
+    assert new != old  # seed 2 gives another table: the test can tell old from new
+    if now[0] == old[0]:
+        assert now[1] == old[1], "the old table beside a new plot"
+    else:
+        assert now == new, "a new table beside the old plot"
+    assert _no_debris(out) == []

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -294,3 +295,30 @@ def test_messages_name_the_output_not_its_temporary_file(capsys: pytest.CaptureF
         _fail("error: out/.ds.tmp-0a1b2c3d4e5f/transactions/part-00000.parquet: No space left on device", 2)
     assert ex.value.code == 2
     assert capsys.readouterr().err == "error: out/ds: No space left on device\n"
+
+
+def test_a_half_replaced_alerts_pair_is_refused_by_its_readers_until_detect_runs_again(tmp_path: Path) -> None:
+    from counterflow.detect.alerts import read_alerts, read_evidence
+
+    ds = tmp_path / "ds"
+    assert cli("import", "amlworld", aml_csv(tmp_path / "tx.csv", rows=400), "--out", ds, "-q").exit_code == 0
+    out = tmp_path / "alerts.parquet"
+    ev = tmp_path / "alerts.evidence.parquet"
+    assert cli("detect", ds, "--out", out, "--no-model").exit_code == 0
+    whole = (out.read_bytes(), ev.read_bytes())
+    # A detect run killed after its commit point and the first of its two moves: new evidence, old alerts.
+    stage = hidden(out, "pair")
+    stage.mkdir()
+    (stage / "a").write_bytes(whole[0])
+    (stage / "b").write_bytes(b"PAR1 not the evidence of these alerts")
+    (tmp_path / ".alerts.parquet.commit").write_text(json.dumps([[str(stage / "b"), str(ev)],
+                                                                 [str(stage / "a"), str(out)]]))
+    os.replace(stage / "b", ev)
+    for read in (read_alerts, read_evidence):
+        with pytest.raises(CounterflowError, match="half replaced by an interrupted detect run; run detect again"):
+            read(out)
+    one_line_error(cli("evaluate", out, "--data", ds), "run detect again with the same --out")
+    # The next detect into the same place completes the pair (then replaces it); the readers accept it.
+    assert cli("detect", ds, "--out", out, "--no-model", "--overwrite").exit_code == 0
+    assert (out.read_bytes(), ev.read_bytes()) == whole
+    assert read_alerts(out).num_rows == pq.read_metadata(out).num_rows and read_evidence(out).num_rows >= 0

@@ -50,6 +50,11 @@ def run(app: Callable[[], Any]) -> None:
         _fail(f"error: {exc}", 2)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
+    except SystemExit as exc:
+        # Typer turns Ctrl-C outside a DuckDB query into a silent exit 130: say why, as for the others.
+        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+            _fail("interrupted", 130)
+        raise
     except MemoryError:
         _fail("error: out of memory", 2)
     except RuntimeError as exc:

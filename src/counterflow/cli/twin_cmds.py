@@ -11,7 +11,7 @@ from rich.table import Table
 
 from counterflow.cli.output import claim, console, emit_json, row
 from counterflow.errors import InputError
-from counterflow.files import PNG, atomic_file, first_line
+from counterflow.files import PNG, first_line
 
 # What existing outputs must be for --overwrite to replace them.
 CALIBRATION_CSV = first_line(r"id,figure,", "a calibration table")
@@ -72,17 +72,29 @@ def calibrate(
 
 
 def _write(out: Path, rows: list[dict]) -> None:
-    """Table and plot, each written to a temporary file and renamed into place."""
+    """Table and plot replaced as one unit: both written in a hidden folder, then moved under a journal
+    (counterflow.files.commit_files), so a killed run never leaves a new table beside an old plot; the
+    next run into the same place completes a commit cut half way."""
     import csv
+    import shutil
 
-    with atomic_file(out / "calibration.csv") as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["id", "figure", "source", "target", "value", "tolerance", "within"])
-        w.writeheader()
-        w.writerows(rows)
-    _plot(out, rows)
+    from counterflow.files import commit_files, make_temp_dir, pending_commit
+
+    table = out / "calibration.csv"
+    tmp = make_temp_dir(table, "pair")
+    try:
+        with open(tmp / table.name, "w", newline="", encoding="utf-8") as fh:
+            w = csv.DictWriter(fh, fieldnames=["id", "figure", "source", "target", "value", "tolerance", "within"])
+            w.writeheader()
+            w.writerows(rows)
+        _plot(tmp / "calibration.png", rows)
+        commit_files([(tmp / "calibration.png", out / "calibration.png"), (tmp / table.name, table)], table)
+    finally:
+        if not pending_commit(table):  # a journal left by a failed move still needs the staged files
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _plot(out: Path, rows: list[dict]) -> None:
+def _plot(path: Path, rows: list[dict]) -> None:
     import math
 
     import matplotlib
@@ -101,8 +113,7 @@ def _plot(out: Path, rows: list[dict]) -> None:
     ax.set_xlabel("log10(twin / figure); dashed: factor of 2")
     ax.invert_yaxis()
     fig.tight_layout()
-    with atomic_file(out / "calibration.png") as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png")
     plt.close(fig)
 
 

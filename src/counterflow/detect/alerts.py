@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from counterflow.detect.detectors.base import EVIDENCE_SCHEMA, Detector, money, plural, span
 from counterflow.errors import InputError
-from counterflow.files import atomic_file
+from counterflow.files import atomic_file, pending_commit
 
 MODEL_DETECTOR = "model"
 # Score of an alert raised by a typology detector, before the model's: rules fire on patterns a
@@ -139,8 +139,17 @@ def write_alerts(alerts: pa.Table, evidence: pa.Table, path: str | Path, *, over
     return out
 
 
+def _whole_pair(alerts_path: Path) -> None:
+    """Refuse a pair that a detect run replaced only half way (its commit journal is still there: the
+    alerts may be new and the evidence old). The next detect into the same place completes it."""
+    if pending_commit(alerts_path):
+        raise InputError("the alerts and their evidence were left half replaced by an interrupted detect "
+                         "run; run detect again with the same --out", file=str(alerts_path))
+
+
 def read_alerts(path: str | Path) -> pa.Table:
     p = Path(path)
+    _whole_pair(p)
     if not p.is_file():
         raise InputError("no such alerts file", file=str(p))
     try:
@@ -155,6 +164,7 @@ def read_alerts(path: str | Path) -> pa.Table:
 
 
 def read_evidence(alerts_path: str | Path) -> pa.Table:
+    _whole_pair(Path(alerts_path))
     p = evidence_path(alerts_path)
     if not p.is_file():
         raise InputError("no evidence file beside the alerts", file=str(p))
