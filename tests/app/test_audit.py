@@ -93,6 +93,14 @@ def test_cli_verify_and_export(app, tmp_path):
         fields = {**e, "before": audit.canonical(e["before"]), "after": audit.canonical(e["after"])}
         assert audit.entry_hash(prev, fields) == e["hash"]
         prev = e["hash"]
+    # The CLI's output rule: an existing export is kept unless --overwrite; a user's other file never replaced.
+    again = runner.invoke(cli, ["audit", "export", "--db", url, "--out", str(out)])
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    assert runner.invoke(cli, ["audit", "export", "--db", url, "--out", str(out), "--overwrite"]).exit_code == 0
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n")
+    mine = runner.invoke(cli, ["audit", "export", "--db", url, "--out", str(notes), "--overwrite"])
+    assert mine.exit_code != 0 and notes.read_text() == "mine\n"
     _tamper(app, "UPDATE audit_log SET reason = 'x' WHERE seq = 1")
     r = runner.invoke(cli, ["audit", "verify", "--db", url])
     assert r.exit_code == 1 and "BROKEN" in r.stdout

@@ -56,6 +56,30 @@ def test_batch_files_and_report_are_byte_reproducible(batch, tmp_path: Path) -> 
     html = (tmp_path / "a.html").read_bytes()
     assert html == (tmp_path / "b.html").read_bytes()
     assert b"<svg" in html and b"<script" not in html and b"src=\"http" not in html
+    # The CLI's output rule: an existing report is kept unless --overwrite, and only a page is replaced.
+    again = r.invoke(app, ["lab", "report", str(tmp_path / "run"), "--out", str(tmp_path / "a.html")])
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    ok = r.invoke(app, ["lab", "report", str(tmp_path / "run"), "--out", str(tmp_path / "a.html"), "--overwrite"])
+    assert ok.exit_code == 0 and (tmp_path / "a.html").read_bytes() == html
+    (tmp_path / "notes.txt").write_text("mine\n", encoding="utf-8")
+    mine = r.invoke(app, ["lab", "report", str(tmp_path / "run"), "--out", str(tmp_path / "notes.txt"), "--overwrite"])
+    assert mine.exit_code != 0 and (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_a_lab_result_is_kept_unless_overwrite_and_sections_add(tmp_path: Path) -> None:
+    from counterflow.cli.lab_cmds import _claim, _sections
+    from counterflow.lab.store import write_json
+
+    path = tmp_path / "run" / "sensitivity.json"
+    with _claim(path, False):
+        write_json(path, {"morris": {}})
+    with pytest.raises(InputError, match="--overwrite"):
+        with _claim(path, False):
+            pass
+    assert _sections(path) == {"morris"}
+    with _claim(path, True):  # what sensitivity passes when its method's section is new
+        write_json(path, {"morris": {}, "sobol": {}})
+    assert _sections(path) == {"morris", "sobol"}
 
 
 def test_morris_finds_what_moves_deaths_and_what_cannot() -> None:

@@ -126,15 +126,20 @@ def audit_verify(
 def audit_export(
     out: Path = typer.Option(..., "--out", "-o", help="File to write (JSON lines, one entry a line)."),
     db: str | None = typer.Option(None, "--db", help=_DB_HELP),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing export."),
 ) -> None:
     """Export the audit log for examiners, with each entry's hash (re-checkable without the app)."""
     _need_app()
     from counterflow.app.audit import export_rows
-    from counterflow.files import atomic_file
+    from counterflow.cli.output import claim
+    from counterflow.files import JSON_LINES, atomic_file
 
     n = 0
-    with _database(db).read() as s, atomic_file(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        for row in export_rows(s):
-            f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-            n += 1
+    # The CLI's output rule: never onto the case database itself, an existing export only with --overwrite.
+    inputs = [db] if db and Path(db).exists() else []
+    with claim(out, kind="file", overwrite=overwrite, inputs=inputs, replaceable=JSON_LINES, what="audit export"):
+        with _database(db).read() as s, atomic_file(out) as tmp, open(tmp, "w", encoding="utf-8") as f:
+            for row in export_rows(s):
+                f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+                n += 1
     console.print(f"wrote {n:,} entries to {escape(str(out))}")
