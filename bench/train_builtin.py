@@ -4,10 +4,11 @@ One command: ``python bench/train_builtin.py [--out PATH] [--keep DIR]``.
 
 It generates a small labeled dataset with a fixed scenario and seed (the default economy at a
 fifth of its population over 120 days: about 300,000 transactions, the laundering twin's illicit
-rows among them at ``cash_scale: 0.0005``, about a dozen times the automatic scale of so small a
-world (about 1 in 60 rows), for enough positives of every typology to learn from), computes the features once, trains LightGBM on the
-first 70 % of days with one thread (so that the trees do not depend on the machine's core
-count) and sets the threshold at the best F1 on the remaining 30 %. The model is written to the package
+rows among them at ``cash_scale: 0.0005``, a dozen times the automatic scale of so small a world
+(about 1 in 70 rows), for enough positives of every typology to learn from), computes the
+features once, trains LightGBM on the first 70 % of days with one thread (so that the trees do
+not depend on the machine's core count) and sets the threshold at the best F1 on the remaining
+30 %. The model is written to the package
 (``src/counterflow/detect/data/builtin_model.json``). Same code, same versions: same bytes, so the
 model can be regenerated after the features change; a test fails while the shipped model's
 feature list differs from the feature builder's.
