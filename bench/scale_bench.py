@@ -182,8 +182,8 @@ def print_spark(doc: dict) -> None:
     for p in doc["points"]:
         print(f"{p['workers']:>8}{p['session_start_s']:>9.1f}{p['query_overhead_s']:>9.3f}{p['job_seconds']:>9.1f}"
               f"{p['rows_per_s']:>10,.0f}{p['cpu_seconds']:>9.1f}{p['peak_rss_mib']:>10.0f}")
-    print("query s: median wall time of a trivial query (Spark's per-query overhead); CPU s counts the JVM and "
-          "its Python workers once they have exited")
+    print("query s: median wall time of a trivial query (Spark's per-query overhead); CPU s is the driver's "
+          "Python only (the JVM and its Python workers are not its reaped children): compare wall time")
 
 
 # -- run: the workflow end to end -----------------------------------------------------------------

@@ -55,13 +55,21 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
     # payment: both only move forward as the payments do, so each is advanced, not searched for.
     in_lo = in_ptr[:-1].copy()
     out_hi = out_ptr[:-1].copy()
+    # Where each frontier node's scan starts, found while counting the side's cost and reused when
+    # that side grows (the bound it was found for does not change in between).
+    f_pos = np.empty(n_nodes, np.int64)
+    b_pos = np.empty(n_nodes, np.int64)
+    f_pos_n = 0
+    b_pos_n = 0
     level_id = 0
+    lo_idx = 0
     for i in range(first, n):
         u = src[i]
         v = dst[i]
         if u == v:
             continue
-        lo_idx = np.searchsorted(e, e[i] - window)
+        while e[lo_idx] < e[i] - window:  # the window's first edge: times only grow with i
+            lo_idx += 1
         f_stamp[v] = i
         ea[v, :] = lo_idx - 1
         b_stamp[u] = i
@@ -85,6 +93,7 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
             # count stops once it exceeds it.
             if cost_b < 0:
                 cost_b = 0
+                b_pos_n = n_b
                 for c in range(n_b):
                     x = b_cur[c]
                     a0 = in_ptr[x]
@@ -93,10 +102,13 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     while q < a1 and in_idx[q] < lo_idx:
                         q += 1
                     in_lo[x] = q
-                    cost_b += np.searchsorted(in_idx[a0:a1], ld[x, db]) - (q - a0)
+                    pos = np.searchsorted(in_idx[a0:a1], ld[x, db])
+                    b_pos[c] = pos
+                    cost_b += pos - (q - a0)
             if cost_f < 0:
                 cost_f = 0
                 f_partial = False
+                f_pos_n = 0
                 for c in range(n_f):
                     x = f_cur[c]
                     a0 = out_ptr[x]
@@ -105,7 +117,10 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     while q < a1 and out_idx[q] < i:
                         q += 1
                     out_hi[x] = q
-                    cost_f += (q - a0) - np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
+                    pos = np.searchsorted(out_idx[a0:a1], ea[x, df] + 1)
+                    f_pos[c] = pos
+                    f_pos_n = c + 1
+                    cost_f += (q - a0) - pos
                     if cost_f > cost_b and n_b > 0:
                         f_partial = True
                         break
@@ -124,7 +139,7 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     arr = ea[x, df - 1]
                     a0 = out_ptr[x]
                     a1 = out_ptr[x + 1]
-                    k = a0 + np.searchsorted(out_idx[a0:a1], arr + 1)
+                    k = a0 + (f_pos[c] if c < f_pos_n else np.searchsorted(out_idx[a0:a1], arr + 1))
                     while k < a1 and visits < budget:
                         j = out_idx[k]
                         k += 1
@@ -162,7 +177,7 @@ def _shortest_cycles(src, dst, e, in_ptr, in_idx, out_ptr, out_idx, first, windo
                     dep = ld[x, db - 1]
                     a0 = in_ptr[x]
                     a1 = in_ptr[x + 1]
-                    k = a0 + np.searchsorted(in_idx[a0:a1], dep) - 1
+                    k = a0 + (b_pos[c] if c < b_pos_n else np.searchsorted(in_idx[a0:a1], dep)) - 1
                     while k >= a0 and visits < budget:
                         j = in_idx[k]
                         k -= 1

@@ -44,7 +44,7 @@ from counterflow.detect.feature_steps import (
 )
 from counterflow.detect.windows import ACCOUNT_AGGS, window_kernel
 from counterflow.engine.dialects import Dialect
-from counterflow.engine.pipeline import Engine, Pipeline
+from counterflow.engine.pipeline import Engine, EngineError, Pipeline
 from counterflow.engine.registry import open_engine
 from counterflow.world.geography import COUNTRY_CODES
 
@@ -309,8 +309,13 @@ WHERE o.ts >= {ts_literal(lo)} AND o.ts < {ts_literal(hi)}""")
         try:
             engine.materialize(self.base_inputs(d, lo, hi), "feature_txn")
             made.append("feature_txn")
-            windows = window_kernel([(w.label, w.seconds) for w in self.windows],
-                                    self.lookback_s)(engine.arrow(self.window_inputs(d, lo)))
+            legs = engine.arrow(self.window_inputs(d, lo))
+            try:
+                windows = window_kernel([(w.label, w.seconds) for w in self.windows], self.lookback_s)(legs)
+            except Exception as exc:  # named as Engine.kernel names a failing kernel
+                raise EngineError("account_windows", f"-- kernel account_windows over:\n"
+                                  f"{self.window_inputs(d, lo).sql()}", exc) from exc
+            del legs
             # The engine sees only what the profile features read; the rest is joined here.
             engine.register("txn_windows", windows.select(["txn_id"] + self._profile_window_columns()))
             made.append("txn_windows")
