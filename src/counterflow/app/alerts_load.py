@@ -10,7 +10,6 @@ a new one adds its alerts as a new source, and the queue shows the newest source
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
@@ -21,6 +20,7 @@ from counterflow.app.audit import now, record
 from counterflow.app.db import Database
 from counterflow.app.models import Alert, AlertSource
 from counterflow.app.store import Store
+from counterflow.dataset.writer import sha256_file
 from counterflow.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,6 @@ def resolve_alerts(data: Path, alerts: Path | None, db_url: str) -> Path:
             a, ev = detect(ds, scorer=load_builtin())
         write_alerts(a, ev, cache, overwrite=True)
     return cache
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_alerts(db: Database, store: Store, path: Path) -> tuple[int, int]:

@@ -317,8 +317,8 @@ def sensitivity_cmd(
                                    progress=bar)
             except ValueError as exc:
                 raise InputError(str(exc)) from None
-            doc = read_json(path) if path.exists() else {}
-            doc[method] = res
+        doc = read_json(path) if path.exists() else {}
+        doc[method] = res
         write_json(path, doc)
     if json_out:
         emit_json(res)
